@@ -1,0 +1,45 @@
+// The app's pages by user task (DESIGN.md "Folders"): one list drives the menu and the overview.
+import type { MessageKey } from '$lib/i18n/messages';
+import type { IconName } from './icons';
+
+export interface NavItem {
+	id: string;
+	href: string;
+	label: MessageKey;
+	icon: IconName;
+	/** Who mostly works here; shown on the overview so people find their starting point. */
+	roles: MessageKey[];
+}
+
+export const NAV: readonly NavItem[] = [
+	{ id: 'home', href: '/', label: 'nav.home', icon: 'home', roles: [] },
+	{
+		id: 'ledger',
+		href: '/ledger',
+		label: 'nav.ledger',
+		icon: 'users',
+		roles: ['role.contractor', 'role.staff']
+	},
+	{ id: 'review', href: '/review', label: 'nav.review', icon: 'check', roles: ['role.staff'] },
+	{ id: 'gate', href: '/gate', label: 'nav.gate', icon: 'gate', roles: ['role.gate'] },
+	{ id: 'monitor', href: '/monitor', label: 'nav.monitor', icon: 'camera', roles: ['role.staff'] },
+	{ id: 'map', href: '/map', label: 'nav.map', icon: 'map', roles: ['role.staff', 'role.worker'] },
+	{ id: 'muster', href: '/muster', label: 'nav.muster', icon: 'alarm', roles: ['role.staff'] },
+	{
+		id: 'dashboard',
+		href: '/dashboard',
+		label: 'nav.dashboard',
+		icon: 'chart',
+		roles: ['role.staff', 'role.hq']
+	},
+	{ id: 'admin', href: '/admin', label: 'nav.admin', icon: 'settings', roles: ['role.admin'] }
+];
+
+/** The nav item a path belongs to ('/ledger/w/1' belongs to ledger). */
+export function activeNav(pathname: string): NavItem | undefined {
+	const path = pathname.replace(/\/+$/, '') || '/';
+	if (path === '/') return NAV[0];
+	return NAV.find(
+		(item) => item.href !== '/' && (path === item.href || path.startsWith(item.href + '/'))
+	);
+}
