@@ -1,0 +1,153 @@
+// DESIGN.md's read/write table, row by row, both ways: what each role may and may not do.
+import { describe, expect, it } from 'vitest';
+import { authorizeChange, docAccess, type Claims, type OrgView, type RecordChange } from './access';
+import { parseDocName } from './documents';
+
+const org: OrgView = {
+	contractorSites: (c) => ({ C1: ['S1'], C2: ['S2'], C3: ['S1', 'S2'] })[c]
+};
+const claims = (c: Partial<Claims> & Pick<Claims, 'role'>): Claims => ({
+	iss: 'org1',
+	sub: 'u1',
+	jti: 'j1',
+	iat: 0,
+	...c
+});
+
+const admin = claims({ role: 'admin' });
+const hq = claims({ role: 'hq' });
+const lead = claims({ role: 'staff', staffRole: 'project_lead', sites: ['S1'] });
+const safety = claims({ role: 'staff', staffRole: 'safety', sites: ['S1'] });
+const c1 = claims({ role: 'contractor', contractor: 'C1' });
+const gate1 = claims({ role: 'gate', sites: ['S1'] });
+const worker = claims({ role: 'worker', sub: 'W9', sites: ['S1'], contractor: 'C1' });
+const integration = claims({ role: 'integration', sites: ['S1'] });
+
+const access = (c: Claims, doc: string) => docAccess(c, doc, org);
+const R = { read: true, write: false };
+const RW = { read: true, write: true };
+const NONE = { read: false, write: false };
+
+describe('docAccess: the read/write table', () => {
+	it.each([
+		// contractor admin: own company's documents, approval status of own submissions
+		['contractor', c1, 'contractor:C1', RW],
+		['contractor', c1, 'contractor:C2', NONE],
+		['contractor', c1, 'site:S1:control', R],
+		['contractor', c1, 'site:S2:control', NONE],
+		['contractor', c1, 'org', R],
+		['contractor', c1, 'blacklist', NONE],
+		['contractor', c1, 'site:S1:events:2026-11', NONE],
+		// worker: own pings only, reads no events
+		['worker', worker, 'site:S1:events:2026-11', { read: false, write: true }],
+		['worker', worker, 'site:S2:events:2026-11', NONE],
+		['worker', worker, 'contractor:C1', NONE],
+		['worker', worker, 'site:S1:control', NONE],
+		// staff: everything of their sites
+		['staff', lead, 'contractor:C1', RW],
+		['staff', lead, 'contractor:C3', RW],
+		['staff', lead, 'contractor:C2', NONE],
+		['staff', lead, 'site:S1:control', RW],
+		['staff', lead, 'site:S2:control', NONE],
+		['staff', lead, 'site:S1:events:2026-11', RW],
+		['staff', lead, 'blacklist', R],
+		['staff', safety, 'blacklist', RW],
+		['staff', lead, 'org', R],
+		// gate: the gate pack of its site; writes events
+		['gate', gate1, 'contractor:C1', R],
+		['gate', gate1, 'contractor:C2', NONE],
+		['gate', gate1, 'site:S1:control', R],
+		['gate', gate1, 'site:S2:control', NONE],
+		['gate', gate1, 'blacklist', R],
+		['gate', gate1, 'site:S1:events:2026-11', RW],
+		['gate', gate1, 'site:S2:events:2026-11', NONE],
+		// hq: merged, read-only view of all sites
+		['hq', hq, 'contractor:C2', R],
+		['hq', hq, 'site:S2:control', R],
+		['hq', hq, 'site:S2:events:2026-11', R],
+		['hq', hq, 'org', R],
+		// admin: reads everything, writes the org directory
+		['admin', admin, 'org', RW],
+		['admin', admin, 'contractor:C1', R],
+		['admin', admin, 'blacklist', R],
+		// integrations use REST, never sockets
+		['integration', integration, 'site:S1:control', NONE],
+		// names that are not documents
+		['staff', lead, 'site:S1:events:2026-13', NONE],
+		['admin', admin, '../etc/passwd', NONE],
+		['admin', admin, 'contractor:', NONE]
+	] as const)('%s on %s', (_role, who, doc, expected) => {
+		expect(access(who, doc)).toEqual(expected);
+	});
+
+	it('an unknown contractor works nowhere', () => {
+		expect(access(claims({ role: 'contractor', contractor: 'CX' }), 'site:S1:control')).toEqual(NONE);
+	});
+});
+
+describe('authorizeChange: record paths', () => {
+	const doc = (name: string) => parseDocName(name)!;
+	const add = (map: string, key: string, value: unknown = { schema: 1 }): RecordChange => ({
+		map,
+		key,
+		action: 'add',
+		value
+	});
+	const can = (c: Claims, name: string, change: RecordChange) =>
+		authorizeChange(c, doc(name), change, org);
+
+	it('a contractor writes its own workers and applications', () => {
+		expect(can(c1, 'contractor:C1', add('workers', 'w1'))).toBeNull();
+		expect(can(c1, 'contractor:C1', add('applications', 'a1'))).toBeNull();
+	});
+
+	it('a contractor may not write an approval record', () => {
+		expect(can(c1, 'site:S1:control', add('decisions', 'h1'))?.code).toBe('READ_ONLY');
+	});
+
+	it("a contractor may not write another contractor's worker", () => {
+		expect(can(c1, 'contractor:C2', add('workers', 'w1'))?.code).toBe('FORBIDDEN_DOC');
+	});
+
+	it('staff write approval records; nobody alters one afterwards', () => {
+		expect(can(lead, 'site:S1:control', add('decisions', 'h1'))).toBeNull();
+		expect(can(lead, 'site:S1:control', { map: 'decisions', key: 'h1', action: 'update', value: {} })?.code).toBe('APPEND_ONLY');
+		expect(can(lead, 'site:S1:control', { map: 'decisions', key: 'h1', action: 'delete' })?.code).toBe('APPEND_ONLY');
+	});
+
+	it('only safety staff write the blacklist', () => {
+		expect(can(safety, 'blacklist', add('entries', 'b1'))).toBeNull();
+		expect(can(lead, 'blacklist', add('entries', 'b1'))?.code).toBe('READ_ONLY');
+	});
+
+	it('a gate appends attendance and alerts, nothing else', () => {
+		const ev = 'site:S1:events:2026-11';
+		expect(can(gate1, ev, add('attendance', '01J'))).toBeNull();
+		expect(can(gate1, ev, add('alerts', '01J'))).toBeNull();
+		expect(can(gate1, ev, add('rollcall', 'm1:w1'))?.code).toBe('READ_ONLY');
+		expect(can(gate1, ev, { map: 'attendance', key: '01J', action: 'delete' })?.code).toBe('APPEND_ONLY');
+		expect(can(gate1, 'site:S1:control', add('zones', 'z1'))?.code).toBe('READ_ONLY');
+	});
+
+	it('a worker adds only its own pings', () => {
+		const ev = 'site:S1:events:2026-11';
+		expect(can(worker, ev, add('pings', '01J', { schema: 1, workerId: 'W9' }))).toBeNull();
+		expect(can(worker, ev, add('pings', '01J', { schema: 1, workerId: 'W1' }))?.code).toBe('NOT_OWN_RECORD');
+		expect(can(worker, ev, add('attendance', '01J', { workerId: 'W9' }))?.code).toBe('NOT_OWN_RECORD');
+	});
+
+	it('the admin writes the org directory and nothing operational', () => {
+		expect(can(admin, 'org', add('sites', 'S3'))).toBeNull();
+		expect(can(admin, 'site:S1:control', add('zones', 'z'))?.code).toBe('READ_ONLY');
+	});
+
+	it('hq writes nothing', () => {
+		expect(can(hq, 'site:S1:control', add('zones', 'z'))?.code).toBe('READ_ONLY');
+		expect(can(hq, 'org', add('sites', 'S3'))?.code).toBe('READ_ONLY');
+	});
+
+	it('refuses unknown maps and nested shared types', () => {
+		expect(can(c1, 'contractor:C1', add('approvals', 'x'))?.code).toBe('UNKNOWN_PATH');
+		expect(can(c1, 'contractor:C1', { ...add('workers', 'w1'), nested: true })?.code).toBe('NESTED_TYPE');
+	});
+});

@@ -1,0 +1,224 @@
+// Who may read and write which document, and which record paths inside it (DESIGN.md "Who uses
+// it" and "Documents"). The relay enforces these rules; devices call the same functions so the UI
+// never offers a change the relay would refuse.
+import { parseDocName, type DocRef } from './documents';
+
+export const ROLES = ['admin', 'staff', 'contractor', 'worker', 'gate', 'hq', 'integration'] as const;
+export type Role = (typeof ROLES)[number];
+export const STAFF_ROLES = ['project_lead', 'safety', 'director'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** What a signed token says about its bearer (JWT claims). */
+export interface Claims {
+	/** The org id that issued the token. */
+	iss: string;
+	/** User, device or integration id. */
+	sub: string;
+	role: Role;
+	staffRole?: StaffRole;
+	/** Sites this staff member, gate, worker or integration belongs to. */
+	sites?: string[];
+	/** The contractor a contractor admin (or worker) belongs to. */
+	contractor?: string;
+	/** Token id, for revocation. */
+	jti: string;
+	iat: number;
+	exp?: number;
+}
+
+/** What the access rules need to know from the `org` document. */
+export interface OrgView {
+	/** Sites where a contractor works; undefined for an unknown contractor. */
+	contractorSites(contractorId: string): readonly string[] | undefined;
+}
+
+export interface DocAccess {
+	/** May receive the document's content. */
+	read: boolean;
+	/** May send changes (each still checked by `authorizeChange`). */
+	write: boolean;
+}
+
+const NONE: DocAccess = { read: false, write: false };
+
+function worksAtAny(org: OrgView, contractorId: string, sites: readonly string[]): boolean {
+	const where = org.contractorSites(contractorId) ?? [];
+	return where.some((s) => sites.includes(s));
+}
+
+/** The document-level rule: DESIGN.md's read/write table. */
+export function docAccess(claims: Claims, doc: DocRef | string, org: OrgView): DocAccess {
+	const ref = typeof doc === 'string' ? parseDocName(doc) : doc;
+	if (!ref) return NONE;
+	const sites = claims.sites ?? [];
+	switch (claims.role) {
+		case 'admin':
+			return { read: true, write: ref.kind === 'org' };
+		case 'hq':
+			return { read: true, write: false };
+		case 'integration':
+			// Integrations use the REST API; the relay answers them from its own replica.
+			return NONE;
+		case 'staff':
+			switch (ref.kind) {
+				case 'org':
+					return { read: true, write: false };
+				case 'blacklist':
+					return { read: true, write: claims.staffRole === 'safety' };
+				case 'contractor': {
+					const ok = worksAtAny(org, ref.contractorId, sites);
+					return { read: ok, write: ok };
+				}
+				case 'control':
+				case 'events': {
+					const ok = sites.includes(ref.siteId);
+					return { read: ok, write: ok };
+				}
+			}
+			break;
+		case 'contractor':
+			switch (ref.kind) {
+				case 'org':
+					return { read: true, write: false };
+				case 'contractor': {
+					const ok = !!claims.contractor && claims.contractor === ref.contractorId;
+					return { read: ok, write: ok };
+				}
+				case 'control': {
+					const ok =
+						!!claims.contractor &&
+						(org.contractorSites(claims.contractor) ?? []).includes(ref.siteId);
+					return { read: ok, write: false };
+				}
+				default:
+					return NONE;
+			}
+		case 'gate':
+			switch (ref.kind) {
+				case 'org':
+				case 'blacklist':
+					return { read: true, write: false };
+				case 'contractor':
+					return { read: worksAtAny(org, ref.contractorId, sites), write: false };
+				case 'control':
+					return { read: sites.includes(ref.siteId), write: false };
+				case 'events': {
+					const ok = sites.includes(ref.siteId);
+					return { read: ok, write: ok };
+				}
+			}
+			break;
+		case 'worker':
+			switch (ref.kind) {
+				case 'org':
+					return { read: true, write: false };
+				case 'events':
+					// A worker sends its own location pings and never receives anyone else's events.
+					return { read: false, write: sites.includes(ref.siteId) };
+				default:
+					return NONE;
+			}
+	}
+	return NONE;
+}
+
+/** The top-level maps each kind of document has; anything else is refused. */
+export const DOC_MAPS = {
+	org: ['meta', 'sites', 'contractors', 'users', 'devices', 'keys', 'revoked', 'settings'],
+	contractor: [
+		'workers',
+		'health',
+		'emergency',
+		'certificates',
+		'training',
+		'medical',
+		'consents',
+		'faces',
+		'applications'
+	],
+	control: ['settings', 'decisions', 'verifications', 'permits', 'zones', 'assignments', 'equipment'],
+	blacklist: ['entries'],
+	events: ['attendance', 'alerts', 'alertActions', 'pings', 'musters', 'rollcall']
+} as const satisfies Record<DocRef['kind'], readonly string[]>;
+
+/** Maps whose records are never changed or removed once written (logs keyed by ULID). */
+export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
+	control: ['decisions', 'verifications'],
+	events: ['attendance', 'alerts', 'alertActions', 'pings']
+};
+
+/** One change to one record, as the relay sees it after integrating an update. */
+export interface RecordChange {
+	map: string;
+	key: string;
+	action: 'add' | 'update' | 'delete';
+	/** The value after the change (undefined for delete). */
+	value?: unknown;
+	/** The change created a shared type inside a record instead of a plain JSON value. */
+	nested?: boolean;
+}
+
+export type RefusalCode =
+	| 'FORBIDDEN_DOC'
+	| 'READ_ONLY'
+	| 'UNKNOWN_PATH'
+	| 'NESTED_TYPE'
+	| 'APPEND_ONLY'
+	| 'NOT_OWN_RECORD';
+
+export interface Refusal {
+	code: RefusalCode;
+	message: string;
+	map?: string;
+	key?: string;
+}
+
+/** Whether `claims` may make `change` in `doc`; null when allowed, else why not. */
+export function authorizeChange(
+	claims: Claims,
+	doc: DocRef,
+	change: RecordChange,
+	org: OrgView
+): Refusal | null {
+	const access = docAccess(claims, doc, org);
+	if (!access.write) {
+		return {
+			code: access.read ? 'READ_ONLY' : 'FORBIDDEN_DOC',
+			message: `role ${claims.role} may not write this document`
+		};
+	}
+	const at = { map: change.map, key: change.key };
+	const maps: readonly string[] = DOC_MAPS[doc.kind];
+	if (!maps.includes(change.map)) {
+		return { code: 'UNKNOWN_PATH', message: `no record map "${change.map}" in this document`, ...at };
+	}
+	if (change.nested) {
+		return { code: 'NESTED_TYPE', message: 'records must be plain JSON values', ...at };
+	}
+	if (APPEND_ONLY[doc.kind]?.includes(change.map) && change.action !== 'add') {
+		return { code: 'APPEND_ONLY', message: `records in "${change.map}" cannot be changed or removed`, ...at };
+	}
+	if (claims.role === 'worker') {
+		const own =
+			change.map === 'pings' &&
+			typeof change.value === 'object' &&
+			change.value !== null &&
+			(change.value as { workerId?: unknown }).workerId === claims.sub;
+		if (!own) return { code: 'NOT_OWN_RECORD', message: 'a worker may only add its own location pings', ...at };
+	}
+	if (claims.role === 'gate' && doc.kind === 'events' && !['attendance', 'alerts'].includes(change.map)) {
+		return { code: 'READ_ONLY', message: 'a gate only records attendance and alerts', ...at };
+	}
+	return null;
+}
+
+/** The documents a device with these claims keeps a replica of (besides its month partitions). */
+export function readableDocs(claims: Claims, siteIds: readonly string[], contractorIds: readonly string[], org: OrgView): string[] {
+	const candidates = [
+		'org',
+		'blacklist',
+		...siteIds.map((s) => `site:${s}:control`),
+		...contractorIds.map((c) => `contractor:${c}`)
+	];
+	return candidates.filter((name) => docAccess(claims, name, org).read);
+}
