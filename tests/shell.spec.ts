@@ -21,12 +21,16 @@ test('opens in Chinese with every task in the menu', async ({ page }) => {
 		await expect(page.getByTestId(`nav-${id}`)).toHaveText(label);
 	}
 	await expect(page.getByTestId('network-state')).toHaveText('网络在线');
+	// Not enrolled yet: the header says so instead of pretending to sync.
+	await expect(page.getByTestId('relay-state')).toHaveText('本设备尚未登记');
+	await expect(page.getByTestId('who')).toContainText('本设备未登记');
 });
 
 test('each page says what it is for, also on a deep link', async ({ page }) => {
 	for (const [id, label] of PAGES) {
 		await page.goto(`/${id}`);
-		await expect(page.getByTestId(`page-plan-${id}`)).toBeVisible();
+		if (id === 'admin') await expect(page.getByTestId('admin-needed')).toBeVisible();
+		else await expect(page.getByTestId(`page-plan-${id}`)).toBeVisible();
 		await expect(page.getByTestId(`nav-${id}`)).toHaveAttribute('aria-current', 'page');
 		await expect(page.locator('.page-title')).toHaveText(label);
 	}

@@ -81,7 +81,9 @@ describe('docAccess: the read/write table', () => {
 	});
 
 	it('an unknown contractor works nowhere', () => {
-		expect(access(claims({ role: 'contractor', contractor: 'CX' }), 'site:S1:control')).toEqual(NONE);
+		expect(access(claims({ role: 'contractor', contractor: 'CX' }), 'site:S1:control')).toEqual(
+			NONE
+		);
 	});
 });
 
@@ -111,8 +113,13 @@ describe('authorizeChange: record paths', () => {
 
 	it('staff write approval records; nobody alters one afterwards', () => {
 		expect(can(lead, 'site:S1:control', add('decisions', 'h1'))).toBeNull();
-		expect(can(lead, 'site:S1:control', { map: 'decisions', key: 'h1', action: 'update', value: {} })?.code).toBe('APPEND_ONLY');
-		expect(can(lead, 'site:S1:control', { map: 'decisions', key: 'h1', action: 'delete' })?.code).toBe('APPEND_ONLY');
+		expect(
+			can(lead, 'site:S1:control', { map: 'decisions', key: 'h1', action: 'update', value: {} })
+				?.code
+		).toBe('APPEND_ONLY');
+		expect(
+			can(lead, 'site:S1:control', { map: 'decisions', key: 'h1', action: 'delete' })?.code
+		).toBe('APPEND_ONLY');
 	});
 
 	it('only safety staff write the blacklist', () => {
@@ -125,15 +132,21 @@ describe('authorizeChange: record paths', () => {
 		expect(can(gate1, ev, add('attendance', '01J'))).toBeNull();
 		expect(can(gate1, ev, add('alerts', '01J'))).toBeNull();
 		expect(can(gate1, ev, add('rollcall', 'm1:w1'))?.code).toBe('READ_ONLY');
-		expect(can(gate1, ev, { map: 'attendance', key: '01J', action: 'delete' })?.code).toBe('APPEND_ONLY');
+		expect(can(gate1, ev, { map: 'attendance', key: '01J', action: 'delete' })?.code).toBe(
+			'APPEND_ONLY'
+		);
 		expect(can(gate1, 'site:S1:control', add('zones', 'z1'))?.code).toBe('READ_ONLY');
 	});
 
 	it('a worker adds only its own pings', () => {
 		const ev = 'site:S1:events:2026-11';
 		expect(can(worker, ev, add('pings', '01J', { schema: 1, workerId: 'W9' }))).toBeNull();
-		expect(can(worker, ev, add('pings', '01J', { schema: 1, workerId: 'W1' }))?.code).toBe('NOT_OWN_RECORD');
-		expect(can(worker, ev, add('attendance', '01J', { workerId: 'W9' }))?.code).toBe('NOT_OWN_RECORD');
+		expect(can(worker, ev, add('pings', '01J', { schema: 1, workerId: 'W1' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(worker, ev, add('attendance', '01J', { workerId: 'W9' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
 	});
 
 	it('the admin writes the org directory and nothing operational', () => {
@@ -148,6 +161,8 @@ describe('authorizeChange: record paths', () => {
 
 	it('refuses unknown maps and nested shared types', () => {
 		expect(can(c1, 'contractor:C1', add('approvals', 'x'))?.code).toBe('UNKNOWN_PATH');
-		expect(can(c1, 'contractor:C1', { ...add('workers', 'w1'), nested: true })?.code).toBe('NESTED_TYPE');
+		expect(can(c1, 'contractor:C1', { ...add('workers', 'w1'), nested: true })?.code).toBe(
+			'NESTED_TYPE'
+		);
 	});
 });

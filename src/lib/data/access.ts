@@ -3,7 +3,15 @@
 // never offers a change the relay would refuse.
 import { parseDocName, type DocRef } from './documents';
 
-export const ROLES = ['admin', 'staff', 'contractor', 'worker', 'gate', 'hq', 'integration'] as const;
+export const ROLES = [
+	'admin',
+	'staff',
+	'contractor',
+	'worker',
+	'gate',
+	'hq',
+	'integration'
+] as const;
 export type Role = (typeof ROLES)[number];
 export const STAFF_ROLES = ['project_lead', 'safety', 'director'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -136,7 +144,15 @@ export const DOC_MAPS = {
 		'faces',
 		'applications'
 	],
-	control: ['settings', 'decisions', 'verifications', 'permits', 'zones', 'assignments', 'equipment'],
+	control: [
+		'settings',
+		'decisions',
+		'verifications',
+		'permits',
+		'zones',
+		'assignments',
+		'equipment'
+	],
 	blacklist: ['entries'],
 	events: ['attendance', 'alerts', 'alertActions', 'pings', 'musters', 'rollcall']
 } as const satisfies Record<DocRef['kind'], readonly string[]>;
@@ -159,12 +175,7 @@ export interface RecordChange {
 }
 
 export type RefusalCode =
-	| 'FORBIDDEN_DOC'
-	| 'READ_ONLY'
-	| 'UNKNOWN_PATH'
-	| 'NESTED_TYPE'
-	| 'APPEND_ONLY'
-	| 'NOT_OWN_RECORD';
+	'FORBIDDEN_DOC' | 'READ_ONLY' | 'UNKNOWN_PATH' | 'NESTED_TYPE' | 'APPEND_ONLY' | 'NOT_OWN_RECORD';
 
 export interface Refusal {
 	code: RefusalCode;
@@ -190,13 +201,21 @@ export function authorizeChange(
 	const at = { map: change.map, key: change.key };
 	const maps: readonly string[] = DOC_MAPS[doc.kind];
 	if (!maps.includes(change.map)) {
-		return { code: 'UNKNOWN_PATH', message: `no record map "${change.map}" in this document`, ...at };
+		return {
+			code: 'UNKNOWN_PATH',
+			message: `no record map "${change.map}" in this document`,
+			...at
+		};
 	}
 	if (change.nested) {
 		return { code: 'NESTED_TYPE', message: 'records must be plain JSON values', ...at };
 	}
 	if (APPEND_ONLY[doc.kind]?.includes(change.map) && change.action !== 'add') {
-		return { code: 'APPEND_ONLY', message: `records in "${change.map}" cannot be changed or removed`, ...at };
+		return {
+			code: 'APPEND_ONLY',
+			message: `records in "${change.map}" cannot be changed or removed`,
+			...at
+		};
 	}
 	if (claims.role === 'worker') {
 		const own =
@@ -204,16 +223,30 @@ export function authorizeChange(
 			typeof change.value === 'object' &&
 			change.value !== null &&
 			(change.value as { workerId?: unknown }).workerId === claims.sub;
-		if (!own) return { code: 'NOT_OWN_RECORD', message: 'a worker may only add its own location pings', ...at };
+		if (!own)
+			return {
+				code: 'NOT_OWN_RECORD',
+				message: 'a worker may only add its own location pings',
+				...at
+			};
 	}
-	if (claims.role === 'gate' && doc.kind === 'events' && !['attendance', 'alerts'].includes(change.map)) {
+	if (
+		claims.role === 'gate' &&
+		doc.kind === 'events' &&
+		!['attendance', 'alerts'].includes(change.map)
+	) {
 		return { code: 'READ_ONLY', message: 'a gate only records attendance and alerts', ...at };
 	}
 	return null;
 }
 
 /** The documents a device with these claims keeps a replica of (besides its month partitions). */
-export function readableDocs(claims: Claims, siteIds: readonly string[], contractorIds: readonly string[], org: OrgView): string[] {
+export function readableDocs(
+	claims: Claims,
+	siteIds: readonly string[],
+	contractorIds: readonly string[],
+	org: OrgView
+): string[] {
 	const candidates = [
 		'org',
 		'blacklist',

@@ -18,7 +18,8 @@ export const MAX_DOC_NAME_LENGTH = 160;
 
 /** `contractor:C1`, `site:S1:control`, `site:S1:events:2026-11`, `org`, `blacklist`; else null. */
 export function parseDocName(name: string): DocRef | null {
-	if (typeof name !== 'string' || name.length === 0 || name.length > MAX_DOC_NAME_LENGTH) return null;
+	if (typeof name !== 'string' || name.length === 0 || name.length > MAX_DOC_NAME_LENGTH)
+		return null;
 	if (name === 'org') return { kind: 'org' };
 	if (name === 'blacklist') return { kind: 'blacklist' };
 	const parts = name.split(':');
@@ -51,7 +52,8 @@ export function docName(ref: DocRef): string {
 
 export const orgDoc = 'org';
 export const blacklistDoc = 'blacklist';
-export const contractorDoc = (contractorId: string) => docName({ kind: 'contractor', contractorId });
+export const contractorDoc = (contractorId: string) =>
+	docName({ kind: 'contractor', contractorId });
 export const controlDoc = (siteId: string) => docName({ kind: 'control', siteId });
 export const eventsDoc = (siteId: string, month: string) =>
 	docName({ kind: 'events', siteId, month });

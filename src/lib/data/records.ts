@@ -5,7 +5,13 @@ import * as v from 'valibot';
 
 export type ReadResult<T> =
 	| { ok: true; record: T; migratedFrom?: number }
-	| { ok: false; code: 'UNKNOWN_SCHEMA' | 'INVALID'; raw: unknown; schema?: unknown; issues?: string[] };
+	| {
+			ok: false;
+			code: 'UNKNOWN_SCHEMA' | 'INVALID';
+			raw: unknown;
+			schema?: unknown;
+			issues?: string[];
+	  };
 
 export interface RecordType<T> {
 	name: string;
@@ -27,7 +33,12 @@ export function readRecord<T>(type: RecordType<T>, raw: unknown): ReadResult<T> 
 	}
 	let value = raw as Record<string, unknown>;
 	const schema = value.schema;
-	if (typeof schema !== 'number' || !Number.isInteger(schema) || schema < 1 || schema > type.version) {
+	if (
+		typeof schema !== 'number' ||
+		!Number.isInteger(schema) ||
+		schema < 1 ||
+		schema > type.version
+	) {
 		return { ok: false, code: 'UNKNOWN_SCHEMA', raw, schema };
 	}
 	for (let n = schema; n < type.version; n++) {

@@ -1,0 +1,34 @@
+// Appending to a site's monthly events document. Keys are ULIDs: unique across devices with no
+// coordination and sortable by time, so offline logs merge in order.
+import type * as Y from 'yjs';
+import { monotonicFactory } from 'ulid';
+import { putRecord, type Actor } from './commands';
+import { eventsDoc, monthOf } from './documents';
+import { AttendanceEvent } from './events';
+
+const nextUlid = monotonicFactory();
+
+export function newUlid(at = Date.now()): string {
+	return nextUlid(at);
+}
+
+export type NewAttendance = Omit<AttendanceEvent, 'schema' | 'id'>;
+
+/** The events document an event at `at` belongs to. */
+export function eventsDocFor(siteId: string, at: Date, timeZone = 'Asia/Shanghai'): string {
+	return eventsDoc(siteId, monthOf(at, timeZone));
+}
+
+export function appendAttendance(
+	doc: Y.Doc,
+	docName: string,
+	actor: Actor,
+	event: NewAttendance
+): AttendanceEvent {
+	const id = newUlid(Date.parse(event.at));
+	return putRecord(doc, docName, actor, 'attendance', id, AttendanceEvent, {
+		...event,
+		schema: 1,
+		id
+	});
+}

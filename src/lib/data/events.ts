@@ -1,0 +1,71 @@
+// The `site:<S>:events:<YYYY-MM>` documents: append-only logs keyed by ULID (never array
+// positions), so events recorded offline on many devices merge without loss or reordering.
+import * as v from 'valibot';
+import { defineRecord, id, isoTime, text } from './records';
+
+const position = v.object({
+	lat: v.pipe(v.number(), v.minValue(-90), v.maxValue(90)),
+	lng: v.pipe(v.number(), v.minValue(-180), v.maxValue(180)),
+	accuracy: v.optional(v.pipe(v.number(), v.minValue(0)))
+});
+
+export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+export const ulidSchema = v.pipe(v.string(), v.regex(ULID_PATTERN, 'not a ULID'));
+
+/** attendance[ulid]: one gate decision, written locally before the gate says anything. */
+export const AttendanceEvent = defineRecord({
+	name: 'AttendanceEvent',
+	version: 1,
+	validate: v.object({
+		schema: v.literal(1),
+		id: ulidSchema,
+		siteId: id,
+		workerId: v.nullable(id),
+		contractorId: v.optional(v.nullable(id)),
+		direction: v.picklist(['in', 'out']),
+		/** Device clock; the relay's receive time is recorded separately when it sees the event. */
+		at: isoTime,
+		deviceId: text(64),
+		method: v.picklist(['face', 'qr', 'id_pin', 'manual']),
+		matchScore: v.optional(v.nullable(v.number())),
+		liveness: v.optional(v.nullable(v.picklist(['passed', 'failed', 'not_checked']))),
+		allow: v.boolean(),
+		/** The decision's reasons, as data (codes and their fields). */
+		reasons: v.array(v.looseObject({ code: v.string(), severity: v.picklist(['deny', 'warn']) })),
+		position: v.optional(v.nullable(position)),
+		snapshot: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))))
+	})
+});
+export type AttendanceEvent = v.InferOutput<typeof AttendanceEvent.validate>;
+
+export const Alert = defineRecord({
+	name: 'Alert',
+	version: 1,
+	validate: v.object({
+		schema: v.literal(1),
+		id: ulidSchema,
+		siteId: id,
+		kind: v.picklist(['ppe', 'zone', 'geofence', 'gate', 'other']),
+		at: isoTime,
+		workerId: v.optional(v.nullable(id)),
+		zoneId: v.optional(v.nullable(id)),
+		deviceId: text(64),
+		message: v.optional(text(500)),
+		snapshot: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))))
+	})
+});
+export type Alert = v.InferOutput<typeof Alert.validate>;
+
+/** pings[ulid]: a worker phone's position (opt-in, between entry and exit only). */
+export const LocationPing = defineRecord({
+	name: 'LocationPing',
+	version: 1,
+	validate: v.object({
+		schema: v.literal(1),
+		id: ulidSchema,
+		workerId: id,
+		at: isoTime,
+		...position.entries
+	})
+});
+export type LocationPing = v.InferOutput<typeof LocationPing.validate>;

@@ -1,0 +1,124 @@
+// The device's replicas: opens every document its role may read (org first, then what org says
+// it may see), keeps them in IndexedDB, syncs them with the relay that served the app, and
+// gathers their statuses for the header.
+import type * as Y from 'yjs';
+import { readableDocs, type Claims } from '../data/access';
+import { eventsDoc, monthOf } from '../data/documents';
+import { orgViewOf } from '../data/org';
+import { Replica, type DocSyncStatus } from './replica';
+
+export interface SyncSummary {
+	state: 'none' | 'local' | 'connecting' | 'synced' | 'offline' | 'refused';
+	relay: string | null;
+	/** The oldest "synced at" across documents: everything is at least this fresh. */
+	syncedAt: number | null;
+	refusal: { doc: string; code: number; reason: string } | null;
+	docs: number;
+}
+
+export function summarize(statuses: DocSyncStatus[]): SyncSummary {
+	if (statuses.length === 0) {
+		return { state: 'none', relay: null, syncedAt: null, refusal: null, docs: 0 };
+	}
+	const refused = statuses.find((s) => s.state === 'refused');
+	const relay = statuses.find((s) => s.relay)?.relay ?? null;
+	const times = statuses.map((s) => s.syncedAt);
+	const syncedAt = times.every((t) => t !== null) ? Math.min(...(times as number[])) : null;
+	let state: SyncSummary['state'];
+	if (refused) state = 'refused';
+	else if (!relay) state = 'local';
+	else if (statuses.every((s) => s.state === 'synced')) state = 'synced';
+	else if (statuses.some((s) => s.state === 'connecting' || s.state === 'syncing'))
+		state = 'connecting';
+	else state = 'offline';
+	return {
+		state,
+		relay,
+		syncedAt,
+		refusal: refused?.refusal ? { doc: refused.doc, ...refused.refusal } : null,
+		docs: statuses.length
+	};
+}
+
+export class SyncManager {
+	statuses = $state<Record<string, DocSyncStatus>>({});
+	readonly summary: SyncSummary = $derived(summarize(Object.values(this.statuses)));
+	// Replicas hold Y.Docs, which must never be proxied; the statuses above are the reactive part.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	#replicas = new Map<string, Replica>();
+	#claims: Claims | null = null;
+	#token: string | null = null;
+	#relayUrl: string | null = null;
+	#stopOrgWatch: (() => void) | null = null;
+
+	/** Start syncing as `claims`; `relayUrl` defaults to the relay that served this page. */
+	start(token: string, claims: Claims, relayUrl: string | null = defaultRelayUrl()) {
+		if (this.#token === token) return;
+		this.stop();
+		this.#token = token;
+		this.#claims = claims;
+		this.#relayUrl = relayUrl;
+		const org = this.open('org');
+		const refresh = () => this.#openReadable(org.doc);
+		org.doc.getMap('contractors').observe(refresh);
+		org.doc.getMap('sites').observe(refresh);
+		this.#stopOrgWatch = () => {
+			org.doc.getMap('contractors').unobserve(refresh);
+			org.doc.getMap('sites').unobserve(refresh);
+		};
+		org.whenLoaded.then(refresh);
+	}
+
+	/** The replica of one document, opened on first use. */
+	open(name: string): Replica {
+		let replica = this.#replicas.get(name);
+		if (!replica) {
+			const claims = this.#claims;
+			replica = new Replica(name, {
+				storeName: claims ? `sitepass:${claims.iss}:${name}` : undefined,
+				relayUrl: this.#relayUrl,
+				token: this.#token,
+				onStatus: (status) => (this.statuses[name] = status)
+			});
+			this.#replicas.set(name, replica);
+			this.statuses[name] = replica.status;
+		}
+		return replica;
+	}
+
+	doc(name: string): Y.Doc {
+		return this.open(name).doc;
+	}
+
+	#openReadable(orgDoc: Y.Doc) {
+		const claims = this.#claims;
+		if (!claims) return;
+		const siteIds = [...orgDoc.getMap('sites').keys()];
+		const contractorIds = [...orgDoc.getMap('contractors').keys()];
+		const view = orgViewOf(orgDoc);
+		for (const name of readableDocs(claims, siteIds, contractorIds, view)) this.open(name);
+		// Staff and gates also keep this month's events of their sites.
+		if (claims.role === 'staff' || claims.role === 'gate') {
+			// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a moment, not state
+			const month = monthOf(new Date());
+			for (const site of claims.sites ?? []) this.open(eventsDoc(site, month));
+		}
+	}
+
+	stop() {
+		this.#stopOrgWatch?.();
+		this.#stopOrgWatch = null;
+		for (const replica of this.#replicas.values()) void replica.destroy();
+		this.#replicas.clear();
+		this.statuses = {};
+		this.#token = null;
+		this.#claims = null;
+	}
+}
+
+export function defaultRelayUrl(): string | null {
+	if (typeof location === 'undefined') return null;
+	return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+}
+
+export const sync = new SyncManager();
