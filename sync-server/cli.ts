@@ -1,8 +1,14 @@
-// The `sitepass` command line: `sitepass serve` runs the relay and serves the app.
-import { parseArgs } from 'node:util';
+// The `sitepass` command line: `sitepass serve` runs the relay and serves the app; `sitepass token`
+// signs a token for this relay's org (bootstrap and tooling; people get theirs by enrolment).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serve } from './server';
+import { parseArgs } from 'node:util';
+import { ROLES, STAFF_ROLES, type Claims, type Role, type StaffRole } from '../src/lib/data/access';
+import { claimProblems, parseClaims, parseTtl } from '../src/lib/data/claims';
+import { ID_PATTERN } from '../src/lib/data/documents';
+import { openDataDir } from './datadir';
+import { DEFAULT_MAX_MESSAGE_BYTES, serve } from './server';
+import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
 
 const DEFAULT_STATIC = fileURLToPath(new URL('../build', import.meta.url));
@@ -10,12 +16,19 @@ const DEFAULT_STATIC = fileURLToPath(new URL('../build', import.meta.url));
 const HELP = `SitePass ${VERSION} — 特种作业外包人员管控
 
 Usage:
-  sitepass serve [--host 127.0.0.1] [--port 8787] [--data ./data]
-                 [--static DIR] [--tls-cert FILE --tls-key FILE]
+  sitepass serve [--host 127.0.0.1] [--port 8787] [--data ./data] [--static DIR]
+                 [--tls-cert FILE --tls-key FILE] [--org-name NAME] [--public-url URL]
+                 [--max-message-bytes N]
+  sitepass token --role ROLE --sub ID [--staff-role project_lead|safety|director]
+                 [--site S]... [--contractor C] [--ttl 30d] [--data ./data]
   sitepass --version
   sitepass help
 
-serve   Runs the site relay and serves the SitePass app on the same address.
+serve   Runs the site relay and serves the SitePass app on the same address. On its first start
+        in an empty data folder it creates the org and prints a one-time admin enrolment link.
+token   Prints a signed token for this org (roles: ${ROLES.join(', ')}); creates the org
+        first if the data folder is empty. Staff need --staff-role, a contractor admin
+        --contractor, a gate or worker at least one --site.
 `;
 
 export async function main(argv: string[]): Promise<number | undefined> {
@@ -29,8 +42,14 @@ export async function main(argv: string[]): Promise<number | undefined> {
 		return 0;
 	}
 	if (command === 'serve') return runServe(rest);
+	if (command === 'token') return runToken(rest);
 	process.stderr.write(`sitepass: unknown command "${command}"\n\n${HELP}`);
 	return 2;
+}
+
+function fail(command: string, message: string, code = 2): number {
+	process.stderr.write(`sitepass ${command}: ${message}\n`);
+	return code;
 }
 
 async function runServe(argv: string[]): Promise<number | undefined> {
@@ -44,46 +63,155 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 				data: { type: 'string', default: './data' },
 				static: { type: 'string', default: DEFAULT_STATIC },
 				'tls-cert': { type: 'string' },
-				'tls-key': { type: 'string' }
+				'tls-key': { type: 'string' },
+				'org-name': { type: 'string' },
+				'public-url': { type: 'string' },
+				'max-message-bytes': { type: 'string', default: String(DEFAULT_MAX_MESSAGE_BYTES) }
 			},
 			strict: true
 		}));
 	} catch (err) {
-		process.stderr.write(`sitepass serve: ${(err as Error).message}\n`);
-		return 2;
+		return fail('serve', (err as Error).message);
 	}
 	const port = Number(values.port);
 	if (!Number.isInteger(port) || port < 0 || port > 65535) {
-		process.stderr.write(
-			`sitepass serve: --port must be a number from 0 to 65535, got "${values.port}"\n`
-		);
-		return 2;
+		return fail('serve', `--port must be a number from 0 to 65535, got "${values.port}"`);
+	}
+	const maxMessageBytes = Number(values['max-message-bytes']);
+	if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 64 * 1024) {
+		return fail('serve', '--max-message-bytes must be a whole number of bytes, at least 65536');
 	}
 	if (!!values['tls-cert'] !== !!values['tls-key']) {
-		process.stderr.write('sitepass serve: --tls-cert and --tls-key go together\n');
-		return 2;
+		return fail('serve', '--tls-cert and --tls-key go together');
+	}
+	const orgName = values['org-name']?.trim();
+	if (orgName !== undefined && (orgName.length < 1 || orgName.length > 100)) {
+		return fail('serve', '--org-name must be 1 to 100 characters');
+	}
+	if (values['public-url'] && !/^https?:\/\/[^/\s]+\/?$/.test(values['public-url'])) {
+		return fail('serve', '--public-url must look like https://host[:port]');
 	}
 	if (!existsSync(values.static)) {
-		process.stderr.write(
-			`sitepass serve: the app is not built (${values.static} is missing). Run "npm run build" first.\n`
+		return fail(
+			'serve',
+			`the app is not built (${values.static} is missing). Run "npm run build" first.`,
+			1
 		);
-		return 1;
 	}
-	const running = await serve({
-		host: values.host,
-		port,
-		dataDir: values.data,
-		staticDir: values.static,
-		tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined
-	});
+	let running;
+	try {
+		running = await serve({
+			host: values.host,
+			port,
+			dataDir: values.data,
+			staticDir: values.static,
+			tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined,
+			orgName,
+			publicUrl: values['public-url'],
+			maxMessageBytes
+		});
+	} catch (err) {
+		return fail('serve', (err as Error).message, 1);
+	}
 	process.stdout.write(
-		`SitePass ${VERSION} 已启动 / running at ${running.url}  (data: ${values.data})\n`
+		`SitePass ${VERSION} 已启动 / running at ${running.url}  (data: ${values.data}, org: ${running.orgId})\n`
 	);
-	const stop = async () => {
-		await running.close();
-		process.exit(0);
+	// Last resort: a bug outside the per-socket guards is logged rather than taking the site down;
+	// all state changes are synchronous and stored transactionally, so nothing is half-written.
+	process.on('uncaughtException', (err) => {
+		console.error(`sitepass: uncaught error (relay keeps running): ${err.stack ?? err}`);
+	});
+	process.on('unhandledRejection', (err) => {
+		console.error(`sitepass: unhandled rejection (relay keeps running): ${String(err)}`);
+	});
+	const stop = async (signal: string) => {
+		process.stdout.write(`sitepass: ${signal}, closing sockets and storing snapshots\n`);
+		try {
+			await running.close();
+		} finally {
+			process.exit(0);
+		}
 	};
-	process.once('SIGINT', stop);
-	process.once('SIGTERM', stop);
+	process.once('SIGINT', () => void stop('SIGINT'));
+	process.once('SIGTERM', () => void stop('SIGTERM'));
 	return undefined;
+}
+
+function runToken(argv: string[]): number {
+	let values;
+	try {
+		({ values } = parseArgs({
+			args: argv,
+			options: {
+				data: { type: 'string', default: './data' },
+				role: { type: 'string' },
+				'staff-role': { type: 'string' },
+				sub: { type: 'string' },
+				site: { type: 'string', multiple: true },
+				contractor: { type: 'string' },
+				ttl: { type: 'string', default: '30d' },
+				'org-name': { type: 'string' }
+			},
+			strict: true
+		}));
+	} catch (err) {
+		return fail('token', (err as Error).message);
+	}
+	const problems: string[] = [];
+	const role = values.role as Role | undefined;
+	if (!role) problems.push(`--role is required (${ROLES.join(', ')})`);
+	else if (!ROLES.includes(role)) problems.push(`--role must be one of ${ROLES.join(', ')}`);
+	const staffRole = values['staff-role'] as StaffRole | undefined;
+	if (staffRole && !STAFF_ROLES.includes(staffRole)) {
+		problems.push(`--staff-role must be one of ${STAFF_ROLES.join(', ')}`);
+	}
+	if (!values.sub) problems.push('--sub is required (the user or device id)');
+	else if (!ID_PATTERN.test(values.sub)) problems.push(`--sub "${values.sub}" is not an id`);
+	for (const site of values.site ?? []) {
+		if (!ID_PATTERN.test(site)) problems.push(`--site "${site}" is not an id`);
+	}
+	if (values.contractor && !ID_PATTERN.test(values.contractor)) {
+		problems.push(`--contractor "${values.contractor}" is not an id`);
+	}
+	const ttl = parseTtl(values.ttl);
+	if (ttl === null) problems.push('--ttl must be like 30d, 12h or 90m (1 minute to 5 years)');
+	if (role && ROLES.includes(role)) {
+		const flag = { staffRole: '--staff-role', contractor: '--contractor', sites: '--site' };
+		const shape = { role, staffRole, sites: values.site, contractor: values.contractor };
+		for (const p of claimProblems(shape)) problems.push(`${flag[p.field]}: ${p.message}`);
+	}
+	if (problems.length) return fail('token', problems.join('\n  '));
+
+	let data;
+	try {
+		data = openDataDir(values.data, { orgName: values['org-name'] });
+	} catch (err) {
+		return fail('token', (err as Error).message, 1);
+	}
+	try {
+		if (data.created) {
+			process.stderr.write(
+				`sitepass token: created org ${data.orgId} in ${data.dir}. One-time admin enrolment code ` +
+					`(valid 24 h, shown only now): open <relay address>/enrol#code=${data.created.adminCode}\n`
+			);
+		}
+		const iat = Math.floor(Date.now() / 1000);
+		const claims: Claims = {
+			iss: data.orgId,
+			sub: values.sub!,
+			role: role!,
+			...(staffRole ? { staffRole } : {}),
+			...(values.site?.length ? { sites: values.site } : {}),
+			...(values.contractor ? { contractor: values.contractor } : {}),
+			jti: newJti(),
+			iat,
+			exp: iat + ttl!
+		};
+		const checked = parseClaims(claims);
+		if (!checked.ok) return fail('token', checked.problems.join('; '));
+		process.stdout.write(signToken(claims, data.keys.privateKey) + '\n');
+		return 0;
+	} finally {
+		data.close();
+	}
 }

@@ -1,17 +1,17 @@
 // The relay's HTTP surface: health, the app shell for deep links, caching rules, and refusal of
 // paths outside the build folder.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type RunningServer } from './server';
+import { tempDir } from './testing';
 import { VERSION } from './version';
 
 let server: RunningServer;
 let root: string;
 
 beforeAll(async () => {
-	root = mkdtempSync(join(tmpdir(), 'sitepass-static-'));
+	root = tempDir('sitepass-static-');
 	const site = join(root, 'build');
 	mkdirSync(join(site, '_app/immutable'), { recursive: true });
 	writeFileSync(join(site, 'index.html'), '<!doctype html><title>shell</title>');
@@ -35,7 +35,7 @@ describe('sitepass serve', () => {
 	it('answers /healthz with ok and the package version', async () => {
 		const res = await get('/healthz');
 		expect(res.status).toBe(200);
-		expect(await res.json()).toEqual({ ok: true, version: VERSION });
+		expect(await res.json()).toMatchObject({ ok: true, version: VERSION, docs: 1, connections: 0 });
 	});
 
 	it('serves the shell for app routes so deep links work', async () => {

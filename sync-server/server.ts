@@ -1,6 +1,6 @@
-// The SitePass relay process: one HTTP(S) server that serves the PWA, /healthz, and (as later
-// parts land) the sync sockets, blobs and the integration API on the same origin.
-import { mkdirSync, readFileSync } from 'node:fs';
+// The SitePass relay process: one HTTP(S) server that serves the PWA, /healthz, the enrolment API
+// and the sync sockets (/sync/<document>) on the same origin.
+import { readFileSync } from 'node:fs';
 import {
 	createServer as createHttpServer,
 	type IncomingMessage,
@@ -8,9 +8,18 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { networkInterfaces } from 'node:os';
+import type { Claims } from '../src/lib/data/access';
+import { OrgMeta } from '../src/lib/data/org';
+import { checkRecord, readRecord } from '../src/lib/data/records';
+import { createApi, sendJson } from './api';
+import { openDataDir } from './datadir';
+import { Relay } from './relay';
 import { createStaticHandler } from './static';
+import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 export interface ServeOptions {
 	host: string;
@@ -21,11 +30,29 @@ export interface ServeOptions {
 	staticDir: string;
 	tls?: { cert: string; key: string };
 	log?: (line: string) => void;
+	/** Name of the org created on first start (default 'SitePass'). */
+	orgName?: string;
+	/** Base URL for links the relay hands out, when devices reach it under another name. */
+	publicUrl?: string;
+	/** Largest sync message accepted (default 8 MiB). */
+	maxMessageBytes?: number;
+	/** Log entries per document before compaction (default 500). */
+	compactAfter?: number;
+	/** How long an update may wait for missing dependencies (default 10 s). */
+	pendingTimeoutMs?: number;
+	/** WebSocket ping interval (default 30 s). */
+	pingIntervalMs?: number;
 }
 
 export interface RunningServer {
 	url: string;
 	port: number;
+	orgId: string;
+	/** The first admin's one-time enrolment link, on the start that created the org; else null. */
+	adminLink: string | null;
+	relay: Relay;
+	/** Signs a token for this org (tests and tooling; people get theirs through enrolment). */
+	issueToken(claims: Omit<Claims, 'iss' | 'jti' | 'iat' | 'exp'>, ttlSeconds?: number): string;
 	close(): Promise<void>;
 }
 
@@ -38,11 +65,65 @@ const SECURITY_HEADERS = {
 		"default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 } as const;
 
+/** A LAN address for links when the relay listens on every interface. */
+function lanAddress(): string | undefined {
+	for (const list of Object.values(networkInterfaces())) {
+		for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+	}
+	return undefined;
+}
+
 export async function serve(options: ServeOptions): Promise<RunningServer> {
 	const log = options.log ?? ((line: string) => console.log(line));
-	const dataDir = resolve(options.dataDir);
-	mkdirSync(dataDir, { recursive: true });
+	const data = openDataDir(options.dataDir, { orgName: options.orgName, lock: true });
+	let relay: Relay | undefined;
+	try {
+		relay = new Relay({
+			storage: data.storage,
+			keys: data.keys,
+			orgId: data.orgId,
+			log,
+			maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+			compactAfter: options.compactAfter ?? 500,
+			pendingTimeoutMs: options.pendingTimeoutMs ?? 10_000,
+			pingIntervalMs: options.pingIntervalMs ?? 30_000
+		});
+		ensureOrgMeta(relay, data.orgId, data.keys.publicKeySpki, options.orgName);
+		return await listen(options, log, data, relay);
+	} catch (err) {
+		await relay?.close();
+		data.close();
+		throw err;
+	}
+}
+
+/** The org's meta record names this relay's key; put it back if it is missing or was changed. */
+function ensureOrgMeta(relay: Relay, orgId: string, relayKey: string, orgName?: string): void {
+	relay.write('org', (doc) => {
+		const meta = doc.getMap('meta');
+		const read = readRecord(OrgMeta, meta.get('org'));
+		if (read.ok && read.record.id === orgId && read.record.relayKey === relayKey) return;
+		meta.set(
+			'org',
+			checkRecord(OrgMeta, {
+				schema: 1,
+				id: orgId,
+				name: read.ok ? read.record.name : (orgName ?? 'SitePass'),
+				createdAt: read.ok ? read.record.createdAt : new Date().toISOString(),
+				relayKey
+			})
+		);
+	});
+}
+
+async function listen(
+	options: ServeOptions,
+	log: (line: string) => void,
+	data: ReturnType<typeof openDataDir>,
+	relay: Relay
+): Promise<RunningServer> {
 	const serveStatic = createStaticHandler(options.staticDir);
+	const api = createApi({ relay, data, publicUrl: options.publicUrl, tls: !!options.tls, log });
 
 	const handler = async (req: IncomingMessage, res: ServerResponse) => {
 		for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -56,7 +137,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 			});
 		}
 		if (pathname === '/healthz') {
-			return sendJson(res, 200, { ok: true, version: VERSION });
+			return sendJson(res, 200, { ok: true, version: VERSION, ...relay.stats() });
+		}
+		if (pathname.startsWith('/api/')) {
+			if (await api(req, res, pathname)) return;
+			return sendJson(res, 404, {
+				ok: false,
+				error: { code: 'NOT_FOUND', message: `No such endpoint: ${pathname}` }
+			});
 		}
 		if (req.method !== 'GET' && req.method !== 'HEAD') {
 			res.setHeader('allow', 'GET, HEAD');
@@ -87,6 +175,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 				onRequest
 			)
 		: createHttpServer(onRequest);
+	server.on('upgrade', (req, socket, head) => relay.handleUpgrade(req, socket, head));
+	server.on('clientError', (_err, socket) => socket.destroy());
 
 	await new Promise<void>((done, fail) => {
 		server.once('error', fail);
@@ -97,25 +187,44 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 	});
 	const port = (server.address() as AddressInfo).port;
 	const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-	const url = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+	const scheme = options.tls ? 'https' : 'http';
+	const url = `${scheme}://${shownHost}:${port}`;
 
+	let adminLink: string | null = null;
+	if (data.created) {
+		const anyHost = options.host === '0.0.0.0' || options.host === '::';
+		const lan = anyHost ? lanAddress() : undefined;
+		const base =
+			options.publicUrl?.replace(/\/+$/, '') ?? (lan ? `${scheme}://${lan}:${port}` : url);
+		adminLink = `${base}/enrol#code=${data.created.adminCode}`;
+		log(
+			`New org ${data.orgId} created. One-time admin enrolment link (valid 24 h, shown only now):\n  ${adminLink}`
+		);
+	}
+
+	let closed: Promise<void> | null = null;
 	return {
 		url,
 		port,
-		close: () =>
-			new Promise<void>((done) => {
-				server.close(() => done());
+		orgId: data.orgId,
+		adminLink,
+		relay,
+		issueToken(claims, ttlSeconds = 3600) {
+			const iat = Math.floor(Date.now() / 1000);
+			return signToken(
+				{ ...claims, iss: data.orgId, jti: newJti(), iat, exp: iat + ttlSeconds },
+				data.keys.privateKey
+			);
+		},
+		close() {
+			closed ??= (async () => {
+				const stopped = new Promise<void>((done) => server.close(() => done()));
 				server.closeAllConnections?.();
-			})
+				await relay.close();
+				await stopped;
+				data.close();
+			})();
+			return closed;
+		}
 	};
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-	const text = JSON.stringify(body);
-	res.writeHead(status, {
-		'content-type': 'application/json; charset=utf-8',
-		'content-length': Buffer.byteLength(text),
-		'cache-control': 'no-store'
-	});
-	res.end(text);
 }

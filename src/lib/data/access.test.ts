@@ -11,6 +11,7 @@ const claims = (c: Partial<Claims> & Pick<Claims, 'role'>): Claims => ({
 	sub: 'u1',
 	jti: 'j1',
 	iat: 0,
+	exp: 4102444800,
 	...c
 });
 
@@ -152,6 +153,14 @@ describe('authorizeChange: record paths', () => {
 	it('the admin writes the org directory and nothing operational', () => {
 		expect(can(admin, 'org', add('sites', 'S3'))).toBeNull();
 		expect(can(admin, 'site:S1:control', add('zones', 'z'))?.code).toBe('READ_ONLY');
+	});
+
+	it("nobody writes the org's identity and relay key, and a revocation is never undone", () => {
+		expect(can(admin, 'org', add('meta', 'org'))?.code).toBe('READ_ONLY');
+		expect(can(admin, 'org', add('revoked', 'jti1'))).toBeNull();
+		expect(can(admin, 'org', { map: 'revoked', key: 'jti1', action: 'delete' })?.code).toBe(
+			'APPEND_ONLY'
+		);
 	});
 
 	it('hq writes nothing', () => {

@@ -31,7 +31,8 @@ export interface Claims {
 	/** Token id, for revocation. */
 	jti: string;
 	iat: number;
-	exp?: number;
+	/** Every token expires; the relay refuses one without `exp`. */
+	exp: number;
 }
 
 /** What the access rules need to know from the `org` document. */
@@ -159,6 +160,8 @@ export const DOC_MAPS = {
 
 /** Maps whose records are never changed or removed once written (logs keyed by ULID). */
 export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
+	// Un-revoking a token by deleting its entry would bring a lost device back.
+	org: ['revoked'],
 	control: ['decisions', 'verifications'],
 	events: ['attendance', 'alerts', 'alertActions', 'pings']
 };
@@ -175,7 +178,13 @@ export interface RecordChange {
 }
 
 export type RefusalCode =
-	'FORBIDDEN_DOC' | 'READ_ONLY' | 'UNKNOWN_PATH' | 'NESTED_TYPE' | 'APPEND_ONLY' | 'NOT_OWN_RECORD';
+	| 'FORBIDDEN_DOC'
+	| 'READ_ONLY'
+	| 'UNKNOWN_PATH'
+	| 'NESTED_TYPE'
+	| 'APPEND_ONLY'
+	| 'NOT_OWN_RECORD'
+	| 'INVALID_RECORD';
 
 export interface Refusal {
 	code: RefusalCode;
@@ -206,6 +215,10 @@ export function authorizeChange(
 			message: `no record map "${change.map}" in this document`,
 			...at
 		};
+	}
+	if (doc.kind === 'org' && change.map === 'meta') {
+		// The org's identity and the relay's public key: written by the relay at creation only.
+		return { code: 'READ_ONLY', message: 'org meta is written by the relay only', ...at };
 	}
 	if (change.nested) {
 		return { code: 'NESTED_TYPE', message: 'records must be plain JSON values', ...at };

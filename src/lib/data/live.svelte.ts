@@ -39,11 +39,16 @@ export class LiveRecords<T> {
 		map.observe(this.#observer);
 	}
 
+	/** Reading through `get` subscribes the caller, like reading `records` does. */
 	get(key: string): T | undefined {
+		void this.#version;
 		return this.#good.get(key);
 	}
 
+	#version = $state(0);
+
 	#publish() {
+		this.#version++;
 		this.records = [...this.#good.values()];
 		this.unreadable = [...this.#bad.values()];
 	}

@@ -11,6 +11,7 @@ const claims = (role: Claims['role'], extra: Partial<Claims> = {}): Claims => ({
 	sub: 'u',
 	jti: 'j',
 	iat: 0,
+	exp: 4102444800,
 	role,
 	...extra
 });

@@ -67,7 +67,7 @@ export const Principal = defineRecord({
 		staffRole: v.optional(v.picklist(STAFF_ROLES)),
 		sites: v.array(id),
 		contractor: v.optional(id),
-		phone: v.optional(text(30)),
+		// No phone numbers here: every enrolled device reads `org`, workers and contractors too.
 		createdAt: isoTime,
 		disabled: v.optional(v.boolean())
 	})

@@ -69,8 +69,11 @@ export class SyncManager {
 		org.whenLoaded.then(refresh);
 	}
 
-	/** The replica of one document, opened on first use. */
+	/** The replica of one document, opened on first use (in memory only until enrolled). */
 	open(name: string): Replica {
+		// Not started: nothing to sync with and nowhere to keep it; never cache such a replica,
+		// or it would shadow the real one once the session starts.
+		if (!this.#claims) return new Replica(name);
 		let replica = this.#replicas.get(name);
 		if (!replica) {
 			const claims = this.#claims;

@@ -1,0 +1,313 @@
+// The relay's enrolment REST API: a device trades a one-time code for a token, an admin creates
+// codes for new users and devices and revokes tokens. JSON in and out; bad input is a 4xx.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as v from 'valibot';
+import type { Claims } from '../src/lib/data/access';
+import { parseEnrolmentRequest, parseTtl } from '../src/lib/data/claims';
+import { Device, OrgMeta, Principal, Revoked } from '../src/lib/data/org';
+import { checkRecord, readRecord } from '../src/lib/data/records';
+import {
+	createEnrolmentCode,
+	DEFAULT_TOKEN_TTL_SECONDS,
+	hashCode,
+	randomId,
+	type DataDir
+} from './datadir';
+import type { Relay } from './relay';
+import { newJti, signToken } from './tokens';
+
+/** Request bodies are small JSON objects. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Bodies up to this size are read and discarded so the 413 reaches the client cleanly. */
+const DRAIN_LIMIT = 1024 * 1024;
+
+export interface ApiContext {
+	relay: Relay;
+	data: DataDir;
+	/** Base of the links handed out (`https://relay.example`); else taken from the request. */
+	publicUrl?: string;
+	tls: boolean;
+	log: (line: string) => void;
+}
+
+class HttpError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string
+	) {
+		super(message);
+	}
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+	const text = JSON.stringify(body);
+	res.writeHead(status, {
+		'content-type': 'application/json; charset=utf-8',
+		'content-length': Buffer.byteLength(text),
+		'cache-control': 'no-store'
+	});
+	res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+	return new Promise((done, fail) => {
+		const declared = Number(req.headers['content-length']);
+		if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
+			fail(
+				new HttpError(413, 'BODY_TOO_LARGE', `request bodies are at most ${MAX_BODY_BYTES} bytes`)
+			);
+			return;
+		}
+		const chunks: Buffer[] = [];
+		let size = 0;
+		req.on('data', (chunk: Buffer) => {
+			size += chunk.length;
+			if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+			else if (size > DRAIN_LIMIT) req.destroy();
+		});
+		req.on('error', fail);
+		req.on('close', () => {
+			if (!req.complete) fail(new HttpError(400, 'BODY_INCOMPLETE', 'request body cut short'));
+		});
+		req.on('end', () => {
+			if (size > MAX_BODY_BYTES) {
+				fail(
+					new HttpError(413, 'BODY_TOO_LARGE', `request bodies are at most ${MAX_BODY_BYTES} bytes`)
+				);
+			} else done(Buffer.concat(chunks));
+		});
+	});
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+	const type = req.headers['content-type'];
+	if (type && !/^application\/json\b/i.test(type)) {
+		throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+	}
+	const body = await readBody(req);
+	try {
+		return JSON.parse(body.toString('utf8'));
+	} catch {
+		throw new HttpError(400, 'BAD_JSON', 'the body is not valid JSON');
+	}
+}
+
+function parseBody<T>(schema: v.GenericSchema<unknown, T>, raw: unknown): T {
+	const parsed = v.safeParse(schema, raw);
+	if (!parsed.success) {
+		throw new HttpError(
+			400,
+			'INVALID_REQUEST',
+			parsed.issues.map((i) => `${v.getDotPath(i) ?? '(body)'}: ${i.message}`).join('; ')
+		);
+	}
+	return parsed.output;
+}
+
+const EnrolBody = v.object({
+	code: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+	deviceName: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))
+});
+
+const RevokeBody = v.object({
+	jti: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'not a token id')),
+	reason: v.optional(v.pipe(v.string(), v.maxLength(200)))
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function createApi(ctx: ApiContext) {
+	const { relay, data } = ctx;
+
+	function requireAdmin(req: IncomingMessage): Claims {
+		const header = req.headers.authorization ?? '';
+		const match = /^Bearer\s+(\S+)$/i.exec(header);
+		const check = relay.verify(match?.[1]);
+		if (!check.ok) throw new HttpError(401, check.code, check.message);
+		if (check.claims.role !== 'admin') {
+			throw new HttpError(403, 'FORBIDDEN', 'only an admin may do this');
+		}
+		return check.claims;
+	}
+
+	function linkBase(req: IncomingMessage): string {
+		if (ctx.publicUrl) return ctx.publicUrl.replace(/\/+$/, '');
+		const host = req.headers.host ?? '';
+		return /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host)
+			? `${ctx.tls ? 'https' : 'http'}://${host}`
+			: `${ctx.tls ? 'https' : 'http'}://localhost`;
+	}
+
+	async function enrol(req: IncomingMessage) {
+		const body = parseBody(EnrolBody, await readJson(req));
+		const codeHash = hashCode(body.code);
+		const jti = newJti();
+		const now = Date.now();
+		const consumed = data.storage.consumeEnrolment(codeHash, now, jti);
+		if (!consumed.ok) {
+			const status = {
+				ENROLMENT_CODE_INVALID: 403,
+				ENROLMENT_CODE_USED: 409,
+				ENROLMENT_CODE_EXPIRED: 410
+			};
+			const text = {
+				ENROLMENT_CODE_INVALID: 'unknown enrolment code',
+				ENROLMENT_CODE_USED: 'this enrolment code was already used',
+				ENROLMENT_CODE_EXPIRED: 'this enrolment code has expired'
+			};
+			throw new HttpError(status[consumed.code], consumed.code, text[consumed.code]);
+		}
+		try {
+			const read = readRecord(Principal, JSON.parse(consumed.row.principal));
+			if (!read.ok) throw new Error('stored principal is unreadable');
+			const principal = read.record;
+			const iat = Math.floor(now / 1000);
+			const claims: Claims = {
+				iss: data.orgId,
+				sub: principal.id,
+				role: principal.role,
+				...(principal.staffRole ? { staffRole: principal.staffRole } : {}),
+				...(principal.sites.length ? { sites: principal.sites } : {}),
+				...(principal.contractor ? { contractor: principal.contractor } : {}),
+				jti,
+				iat,
+				exp: iat + consumed.row.tokenTtl
+			};
+			const token = signToken(claims, data.keys.privateKey);
+			const device = checkRecord(Device, {
+				schema: 1,
+				id: jti,
+				principal: principal.id,
+				name: body.deviceName,
+				enrolledAt: iso(now),
+				expiresAt: iso(claims.exp! * 1000)
+			});
+			relay.write('org', (doc) => {
+				const users = doc.getMap('users');
+				if (!users.has(principal.id)) users.set(principal.id, principal);
+				doc.getMap('devices').set(jti, device);
+			});
+			const meta = readRecord(OrgMeta, relay.orgDoc().getMap('meta').get('org'));
+			ctx.log(
+				`enrolled ${principal.id} (${principal.role}) device "${body.deviceName}" jti=${jti}`
+			);
+			return {
+				status: 200,
+				body: {
+					ok: true,
+					token,
+					claims,
+					org: meta.ok
+						? { id: meta.record.id, name: meta.record.name, relayKey: meta.record.relayKey }
+						: { id: data.orgId }
+				}
+			};
+		} catch (err) {
+			// The code was not turned into a usable token: let it be used again.
+			data.storage.releaseEnrolment(codeHash);
+			throw err;
+		}
+	}
+
+	async function createEnrolment(req: IncomingMessage) {
+		const admin = requireAdmin(req);
+		const parsed = parseEnrolmentRequest(await readJson(req));
+		if (!parsed.ok) throw new HttpError(400, 'INVALID_REQUEST', parsed.problems.join('; '));
+		const request = parsed.value;
+		const sub = request.sub ?? randomId('u-');
+		const existing = readRecord(Principal, relay.orgDoc().getMap('users').get(sub));
+		if (
+			existing.ok &&
+			(existing.record.role !== request.role ||
+				existing.record.staffRole !== request.staffRole ||
+				existing.record.contractor !== request.contractor)
+		) {
+			throw new HttpError(
+				409,
+				'PRINCIPAL_MISMATCH',
+				`${sub} exists with another role or contractor; revoke and use a new id instead`
+			);
+		}
+		const now = Date.now();
+		const principal = checkRecord(Principal, {
+			schema: 1 as const,
+			id: sub,
+			name: request.name,
+			role: request.role,
+			...(request.staffRole ? { staffRole: request.staffRole } : {}),
+			sites: request.sites ?? [],
+			...(request.contractor ? { contractor: request.contractor } : {}),
+			createdAt: existing.ok ? existing.record.createdAt : iso(now),
+			...(existing.ok && existing.record.disabled ? { disabled: true } : {})
+		});
+		relay.write('org', (doc) => doc.getMap('users').set(sub, principal));
+		const ttl = request.ttl ? parseTtl(request.ttl)! : DEFAULT_TOKEN_TTL_SECONDS;
+		const { code, expiresAt } = createEnrolmentCode(data.storage, principal, ttl, admin.sub, now);
+		ctx.log(`enrolment created for ${sub} (${principal.role}) by ${admin.sub}`);
+		return {
+			status: 201,
+			body: {
+				ok: true,
+				code,
+				link: `${linkBase(req)}/enrol#code=${code}`,
+				expiresAt: iso(expiresAt),
+				principal
+			}
+		};
+	}
+
+	async function revoke(req: IncomingMessage) {
+		const admin = requireAdmin(req);
+		const body = parseBody(RevokeBody, await readJson(req));
+		const record = checkRecord(Revoked, {
+			schema: 1,
+			jti: body.jti,
+			at: iso(Date.now()),
+			by: admin.sub,
+			...(body.reason ? { reason: body.reason } : {})
+		});
+		relay.write('org', (doc) => {
+			const revoked = doc.getMap('revoked');
+			if (!revoked.has(body.jti)) revoked.set(body.jti, record);
+		});
+		ctx.log(`revoked jti=${body.jti} by ${admin.sub}`);
+		return { status: 200, body: { ok: true, jti: body.jti } };
+	}
+
+	const routes: Record<
+		string,
+		(req: IncomingMessage) => Promise<{ status: number; body: unknown }>
+	> = {
+		'/api/enrol': enrol,
+		'/api/enrolments': createEnrolment,
+		'/api/revoke': revoke
+	};
+
+	/** Answers an /api/ request; false when the path is not one of ours. */
+	return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> => {
+		const route = routes[pathname];
+		if (!route) return false;
+		if (req.method !== 'POST') {
+			res.setHeader('allow', 'POST');
+			sendJson(res, 405, {
+				ok: false,
+				error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here` }
+			});
+			return true;
+		}
+		try {
+			const { status, body } = await route(req);
+			sendJson(res, status, body);
+		} catch (err) {
+			if (err instanceof HttpError) {
+				if (err.status === 413) res.setHeader('connection', 'close');
+				sendJson(res, err.status, { ok: false, error: { code: err.code, message: err.message } });
+			} else {
+				ctx.log(`api: ${pathname} failed: ${String((err as Error)?.stack ?? err)}`);
+				sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+			}
+		}
+		return true;
+	};
+}
