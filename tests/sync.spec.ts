@@ -108,10 +108,23 @@ test('two devices edit with the relay gone and converge when it returns', async 
 		.getByRole('button', { name: '吊销' })
 		.click();
 	await expect(devices.locator('li', { hasText: '第二台笔记本' })).toContainText('已吊销');
-	await expect(b.getByTestId('relay-state')).toHaveAttribute('data-state', 'refused', {
+	// A revoked device (lost, stolen) keeps nothing: its replicas and its token are erased.
+	const storedOn = (page: Page) =>
+		page.evaluate(async () =>
+			((await indexedDB.databases()) ?? [])
+				.map((d) => d.name ?? '')
+				.filter((n) => n.startsWith('sitepass:'))
+		);
+	expect(await storedOn(a)).toContain(`sitepass:${relay.orgId}:org`);
+	await expect(b.getByTestId('relay-state')).toHaveAttribute('data-state', 'wiped', {
 		timeout: 15_000
 	});
-	await expect(b.getByTestId('relay-state')).toContainText('凭证无效、过期或已被吊销');
+	await expect(b.getByTestId('relay-state')).toContainText('本设备已被吊销，本机数据已清除');
+	await expect.poll(() => storedOn(b)).toEqual([]);
+	await expect(b.getByTestId('who')).toContainText('本设备未登记');
+	expect(await b.evaluate(() => localStorage.getItem('sitepass.token'))).toBeNull();
+	// The admin's device is untouched.
+	expect(await storedOn(a)).toContain(`sitepass:${relay.orgId}:org`);
 
 	await a.setViewportSize({ width: 1366, height: 1000 });
 	await a.screenshot({ path: 'test-results/screenshots/admin-zh.png' });

@@ -88,6 +88,7 @@ export const zhCN = {
 	'notFound.home': '返回概览',
 
 	'sync.none': '本设备尚未登记',
+	'sync.wiped': '本设备已被吊销，本机数据已清除；如需继续使用请重新登记',
 	'sync.local': '仅本机数据',
 	'sync.connecting': '正在连接中继 {relay}',
 	'sync.synced': '已同步 {time}',
@@ -260,6 +261,7 @@ export const en: Messages = {
 	'notFound.home': 'Back to overview',
 
 	'sync.none': 'This device is not enrolled',
+	'sync.wiped': 'This device was revoked and its data erased; enrol it again to continue',
 	'sync.local': 'Local data only',
 	'sync.connecting': 'Connecting to relay {relay}',
 	'sync.synced': 'Synced {time}',

@@ -112,9 +112,13 @@ export class Replica {
 		this.doc.destroy();
 	}
 
-	/** Removes this device's stored copy (used by erasure and sign-out). */
-	async clearLocal() {
+	/** Closes the replica and deletes this device's stored copy of the document. */
+	async erase() {
+		this.#provider?.destroy();
+		this.#provider = null;
 		await this.#idb?.clearData();
+		this.#idb = null;
+		this.doc.destroy();
 	}
 }
 

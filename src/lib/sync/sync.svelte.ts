@@ -5,6 +5,7 @@ import type * as Y from 'yjs';
 import { readableDocs, type Claims } from '../data/access';
 import { eventsDoc, monthOf } from '../data/documents';
 import { orgViewOf } from '../data/org';
+import { CLOSE, parseCloseReason } from '../data/relay-protocol';
 import { Replica, type DocSyncStatus } from './replica';
 
 export interface SyncSummary {
@@ -42,6 +43,8 @@ export function summarize(statuses: DocSyncStatus[]): SyncSummary {
 
 export class SyncManager {
 	statuses = $state<Record<string, DocSyncStatus>>({});
+	/** Set when the relay revoked this device and its local copies were erased. */
+	wiped = $state<null | 'revoked'>(null);
 	readonly summary: SyncSummary = $derived(summarize(Object.values(this.statuses)));
 	// Replicas hold Y.Docs, which must never be proxied; the statuses above are the reactive part.
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -55,6 +58,7 @@ export class SyncManager {
 	start(token: string, claims: Claims, relayUrl: string | null = defaultRelayUrl()) {
 		if (this.#token === token) return;
 		this.stop();
+		this.wiped = null;
 		this.#token = token;
 		this.#claims = claims;
 		this.#relayUrl = relayUrl;
@@ -81,7 +85,10 @@ export class SyncManager {
 				storeName: claims ? `sitepass:${claims.iss}:${name}` : undefined,
 				relayUrl: this.#relayUrl,
 				token: this.#token,
-				onStatus: (status) => (this.statuses[name] = status)
+				onStatus: (status) => {
+					this.statuses[name] = status;
+					if (status.refusal) this.#onRefused(name, status.refusal);
+				}
 			});
 			this.#replicas.set(name, replica);
 			this.statuses[name] = replica.status;
@@ -106,6 +113,52 @@ export class SyncManager {
 			const month = monthOf(new Date());
 			for (const site of claims.sites ?? []) this.open(eventsDoc(site, month));
 		}
+	}
+
+	/**
+	 * What a device must not keep: after a revocation (lost or stolen device) or a disabled user,
+	 * every local copy is erased; a document the role may no longer read is erased alone.
+	 */
+	#onRefused(name: string, refusal: { code: number; reason: string }) {
+		const { code } = parseCloseReason(refusal.reason);
+		if (
+			refusal.code === CLOSE.UNAUTHORIZED &&
+			(code === 'TOKEN_REVOKED' || code === 'PRINCIPAL_DISABLED')
+		) {
+			void this.wipe();
+		} else if (refusal.code === CLOSE.FORBIDDEN && code === 'FORBIDDEN_DOC') {
+			void this.#erase(name);
+		}
+	}
+
+	async #erase(name: string) {
+		const replica = this.#replicas.get(name);
+		if (!replica) return;
+		this.#replicas.delete(name);
+		delete this.statuses[name];
+		await replica.erase();
+	}
+
+	/** Erases every document of this device's org from this device. */
+	async wipe() {
+		const org = this.#claims?.iss;
+		const replicas = [...this.#replicas.values()];
+		this.stop();
+		await Promise.all(replicas.map((r) => r.erase()));
+		// Also copies this session has not opened (documents of another month, say).
+		const all = (await indexedDB.databases?.()) ?? [];
+		await Promise.all(
+			all
+				.filter((d) => d.name?.startsWith(`sitepass:${org}:`))
+				.map(
+					(d) =>
+						new Promise<void>((done) => {
+							const req = indexedDB.deleteDatabase(d.name!);
+							req.onsuccess = req.onerror = req.onblocked = () => done();
+						})
+				)
+		);
+		this.wiped = 'revoked';
 	}
 
 	stop() {
