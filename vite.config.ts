@@ -13,6 +13,9 @@ export default defineConfig({
 	plugins: [
 		sveltekit(),
 		SvelteKitPWA({
+			// Register /sw.js from any depth (SvelteKit's relative base would give ./sw.js).
+			base: '/',
+			scope: '/',
 			registerType: 'autoUpdate',
 			injectRegister: false,
 			strategies: 'generateSW',

@@ -127,7 +127,15 @@ describe('staff', () => {
 	it('only safety staff write the blacklist; other staff read it', async () => {
 		const safety = open(relay.server, 'blacklist', T.safety());
 		await safety.synced();
-		safety.map('entries').set('B1', { schema: 1, idNumber: '330106199001011234', reason: 'x' });
+		safety.map('entries').set('B1', {
+			schema: 1,
+			id: 'B1',
+			docNumber: '11010519491231002X',
+			reason: '两次违章',
+			since: '2026-11-01',
+			by: 'safety1',
+			at: at()
+		});
 		const lead = open(relay.server, 'blacklist', T.lead());
 		await lead.synced();
 		await waitFor(() => lead.map('entries').has('B1'), 'lead reads the blacklist');

@@ -77,7 +77,15 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl)', () => {
 		const b = connect(relay.server, 'blacklist', t, { WebSocketPolyfill: TrustingSocket });
 		await Promise.all([a.synced(), b.synced()]);
 		expect(a.provider.url).toMatch(/^wss:\/\//);
-		a.map('entries').set('E1', { schema: 1, reason: 'over TLS' });
+		a.map('entries').set('E1', {
+			schema: 1,
+			id: 'E1',
+			docNumber: 'E7654321',
+			reason: 'over TLS',
+			since: '2026-11-01',
+			by: 'safety1',
+			at: new Date().toISOString()
+		});
 		await waitFor(() => b.map('entries').has('E1'), 'entry over wss');
 		a.destroy();
 		b.destroy();

@@ -1,5 +1,5 @@
-// The SitePass relay process: one HTTP(S) server that serves the PWA, /healthz, the enrolment API
-// and the sync sockets (/sync/<document>) on the same origin.
+// The SitePass relay process: one HTTP(S) server that serves the PWA, /healthz, the enrolment API,
+// blobs (/blobs/<sha256>) and the sync sockets (/sync/<document>) on the same origin.
 import { readFileSync } from 'node:fs';
 import {
 	createServer as createHttpServer,
@@ -13,6 +13,7 @@ import type { Claims } from '../src/lib/data/access';
 import { OrgMeta } from '../src/lib/data/org';
 import { checkRecord, readRecord } from '../src/lib/data/records';
 import { createApi, sendJson } from './api';
+import { createBlobHandler, DEFAULT_MAX_BLOB_BYTES } from './blobs';
 import { openDataDir } from './datadir';
 import { Relay } from './relay';
 import { createStaticHandler } from './static';
@@ -36,6 +37,8 @@ export interface ServeOptions {
 	publicUrl?: string;
 	/** Largest sync message accepted (default 8 MiB). */
 	maxMessageBytes?: number;
+	/** Largest blob (photo, scan) accepted on /blobs (default 10 MiB). */
+	maxBlobBytes?: number;
 	/** Log entries per document before compaction (default 500). */
 	compactAfter?: number;
 	/** How long an update may wait for missing dependencies (default 10 s). */
@@ -124,6 +127,13 @@ async function listen(
 ): Promise<RunningServer> {
 	const serveStatic = createStaticHandler(options.staticDir);
 	const api = createApi({ relay, data, publicUrl: options.publicUrl, tls: !!options.tls, log });
+	const blobs = createBlobHandler({
+		relay,
+		storage: data.storage,
+		dataDir: data.dir,
+		maxBytes: options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES,
+		log
+	});
 
 	const handler = async (req: IncomingMessage, res: ServerResponse) => {
 		for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -146,6 +156,7 @@ async function listen(
 				error: { code: 'NOT_FOUND', message: `No such endpoint: ${pathname}` }
 			});
 		}
+		if (await blobs(req, res, pathname)) return;
 		if (req.method !== 'GET' && req.method !== 'HEAD') {
 			res.setHeader('allow', 'GET, HEAD');
 			return sendJson(res, 405, {

@@ -1,5 +1,6 @@
 // The relay's durable store (SQLite, WAL, synchronous=FULL): per document an append-only update log
-// plus a snapshot that compaction folds the log into; also settings and one-time enrolment codes.
+// plus a snapshot that compaction folds the log into; also settings, one-time enrolment codes and
+// which documents reference which blobs (blobs.ts).
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 
@@ -58,6 +59,10 @@ export class Storage {
 				code_hash TEXT PRIMARY KEY, principal TEXT NOT NULL, token_ttl INTEGER NOT NULL,
 				created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, created_by TEXT NOT NULL,
 				used_at INTEGER, used_jti TEXT);
+			CREATE TABLE IF NOT EXISTS blob_refs (
+				hash TEXT NOT NULL, doc TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL,
+				at INTEGER NOT NULL, PRIMARY KEY (hash, doc)) WITHOUT ROWID;
+			CREATE INDEX IF NOT EXISTS blob_refs_by_doc ON blob_refs (doc);
 		`);
 		this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
 	}

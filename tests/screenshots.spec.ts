@@ -16,8 +16,8 @@ test('shell on a laptop, zh-CN', async ({ page }) => {
 
 test('shell on a phone, zh-CN, menu open', async ({ page }) => {
 	await page.setViewportSize({ width: 390, height: 844 });
-	await page.goto('/ledger');
-	await expect(page.getByTestId('page-plan-ledger')).toBeVisible();
+	await page.goto('/review');
+	await expect(page.getByTestId('page-plan-review')).toBeVisible();
 	await page.screenshot({ path: `${dir}/shell-zh-phone.png` });
 	await page.getByRole('button', { name: '菜单' }).click();
 	await expect(page.getByTestId('nav-gate')).toBeInViewport();

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { serve, type RunningServer } from '../sync-server/server';
 
 const staticDir = join(process.cwd(), 'build');
+// `npm run screenshots` keeps these in docs/; a normal run writes them under test-results/.
+const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
 
 async function startRelay(
 	dataDir: string,
@@ -127,6 +129,6 @@ test('two devices edit with the relay gone and converge when it returns', async 
 	expect(await storedOn(a)).toContain(`sitepass:${relay.orgId}:org`);
 
 	await a.setViewportSize({ width: 1366, height: 1000 });
-	await a.screenshot({ path: 'test-results/screenshots/admin-zh.png' });
+	await a.screenshot({ path: `${SHOTS}/admin-zh.png` });
 	await relay.close();
 });

@@ -5,7 +5,13 @@ import { AccessError } from './commands';
 import { CertificateRecord, Worker } from './contractor';
 import { appendAttendance, eventsDocFor } from './event-commands';
 import { AttendanceEvent, ULID_PATTERN } from './events';
-import { addCertificate, createWorker, FieldError, updateWorker } from './ledger-commands';
+import {
+	addCertificate,
+	createWorker,
+	FieldError,
+	registerWorker,
+	updateWorker
+} from './ledger-commands';
 import { DuplicateError } from './org-commands';
 import { readRecord } from './records';
 
@@ -173,5 +179,67 @@ describe('attendance', () => {
 		for (const id of ids) expect(id).toMatch(ULID_PATTERN);
 		expect([...ids].sort()).toEqual(ids);
 		expect(readRecord(AttendanceEvent, doc.getMap('attendance').get(ids[0]!)).ok).toBe(true);
+	});
+});
+
+describe('registerWorker', () => {
+	const input = {
+		name: '赵六',
+		docType: 'resident_id' as const,
+		docNumber: VALID_ID,
+		phone: '13912345678'
+	};
+	const cert = {
+		regime: 'special_operation' as const,
+		catalogueVersion: 'order30',
+		code: 'SO-WELD-FUSION',
+		number: 'T123',
+		issuedOn: '2024-03-01',
+		expiresOn: '2030-03-01'
+	};
+
+	it('writes worker, certificate, contact, consent with its text, health and application at once', () => {
+		const doc = new Y.Doc();
+		let updates = 0;
+		doc.on('update', () => updates++);
+		const w = registerWorker(doc, 'C1', contractor, input, cert, {
+			emergency: { name: '赵妻', phone: '13700000000', relation: '配偶' },
+			health: {
+				consentText: '同意文本',
+				consentVersion: 'h1',
+				bloodType: 'O',
+				allergies: '青霉素'
+			},
+			application: {
+				siteId: 'S1',
+				workType: 'hot_work',
+				validFrom: '2026-12-01',
+				validUntil: '2027-02-28'
+			}
+		});
+		expect(updates).toBe(1);
+		expect(doc.getMap('certificates').size).toBe(1);
+		expect(doc.getMap('emergency').get(w.id)).toMatchObject({ name: '赵妻' });
+		expect([...doc.getMap('consents').values()][0]).toMatchObject({
+			purpose: 'health',
+			granted: true,
+			textShown: '同意文本'
+		});
+		expect(doc.getMap('health').get(w.id)).toMatchObject({ bloodType: 'O', allergies: '青霉素' });
+		expect([...doc.getMap('applications').values()][0]).toMatchObject({
+			siteId: 'S1',
+			status: 'submitted'
+		});
+	});
+
+	it('writes nothing when any part is invalid', () => {
+		const doc = new Y.Doc();
+		expect(() =>
+			registerWorker(doc, 'C1', contractor, input, cert, {
+				emergency: { name: '赵妻', phone: '1' }
+			})
+		).toThrow();
+		for (const map of ['workers', 'certificates', 'emergency'])
+			expect(doc.getMap(map).size).toBe(0);
 	});
 });

@@ -1,9 +1,16 @@
 // Commands on a contractor's document: register and edit workers, add certificates. Identity
 // numbers are checked by the domain's rules before anything is written.
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { parseIdentityDocument, type IdentityDocumentType } from '../domain';
 import { putRecord, type Actor } from './commands';
-import { CertificateRecord, Worker } from './contractor';
+import {
+	CertificateRecord,
+	ConsentRecord,
+	EmergencyContact,
+	EntryApplication,
+	HealthRecord,
+	Worker
+} from './contractor';
 import { contractorDoc } from './documents';
 import { DuplicateError, newId } from './org-commands';
 import { readRecord } from './records';
@@ -126,4 +133,99 @@ export function addCertificate(
 		createdAt: at,
 		updatedAt: at
 	});
+}
+
+export interface RegistrationExtras {
+	emergency?: { name: string; phone: string; relation?: string };
+	/** Health data only with the worker's separate consent, recorded with the text shown. */
+	health?: {
+		consentText: string;
+		consentVersion: string;
+		bloodType?: HealthRecord['bloodType'];
+		allergies?: string;
+	};
+	application?: { siteId: string; workType: string; validFrom: string; validUntil: string };
+}
+
+/**
+ * The phone registration's submit: the worker, the certificate, emergency contact, consent and
+ * health, and the entry application, in one transaction — all of it or nothing.
+ */
+export function registerWorker(
+	doc: Y.Doc,
+	contractorId: string,
+	actor: Actor,
+	input: NewWorker,
+	certificate: Omit<NewCertificate, 'workerId'> | null,
+	extras: RegistrationExtras,
+	now = new Date()
+): Worker {
+	const name = contractorDoc(contractorId);
+	const at = now.toISOString();
+	let created: Worker | undefined;
+	// Validate everything first so that a failure part-way cannot leave half a registration.
+	const who = identity(input.docType, input.docNumber);
+	if (findWorkerByDocument(doc, who.docNumber)) throw new DuplicateError('worker', who.docNumber);
+	if (certificate && certificate.expiresOn < certificate.issuedOn) {
+		throw new FieldError('expiresOn', 'BEFORE_ISSUE', 'expiry is before the issue date');
+	}
+	// Yjs cannot roll a transaction back, so the whole registration first runs on an empty
+	// scratch document: any invalid record throws there, before the real document is touched.
+	const write = (target: Y.Doc) => {
+		const worker = createWorker(target, contractorId, actor, input, now);
+		created = worker;
+		if (certificate)
+			addCertificate(target, contractorId, actor, { ...certificate, workerId: worker.id }, now);
+		if (extras.emergency) {
+			putRecord(target, name, actor, 'emergency', worker.id, EmergencyContact, {
+				schema: 1,
+				workerId: worker.id,
+				name: extras.emergency.name.trim(),
+				phone: extras.emergency.phone.trim(),
+				...(extras.emergency.relation ? { relation: extras.emergency.relation.trim() } : {}),
+				updatedAt: at
+			});
+		}
+		if (extras.health) {
+			const consentId = newId('N');
+			putRecord(target, name, actor, 'consents', consentId, ConsentRecord, {
+				schema: 1,
+				id: consentId,
+				workerId: worker.id,
+				purpose: 'health',
+				granted: true,
+				textShown: extras.health.consentText,
+				textVersion: extras.health.consentVersion,
+				at,
+				recordedBy: actor.claims.sub
+			});
+			putRecord(target, name, actor, 'health', worker.id, HealthRecord, {
+				schema: 1,
+				workerId: worker.id,
+				...(extras.health.bloodType ? { bloodType: extras.health.bloodType } : {}),
+				...(extras.health.allergies ? { allergies: extras.health.allergies.trim() } : {}),
+				updatedAt: at
+			});
+		}
+		if (extras.application) {
+			const appId = newId('A');
+			putRecord(target, name, actor, 'applications', appId, EntryApplication, {
+				schema: 1,
+				id: appId,
+				contractorId,
+				siteId: extras.application.siteId,
+				workers: [{ workerId: worker.id, workType: extras.application.workType }],
+				validFrom: extras.application.validFrom,
+				validUntil: extras.application.validUntil,
+				status: 'submitted',
+				submittedAt: at,
+				submittedBy: actor.claims.sub,
+				createdAt: at,
+				updatedAt: at
+			});
+		}
+	};
+	write(new Y.Doc());
+	doc.transact(() => write(doc));
+	return created!;
 }

@@ -2,6 +2,7 @@
 // incoming value: a plain JSON record with a version, valid if this build knows that version.
 // A record from a newer build passes (sites run mixed versions during an upgrade).
 import type { RecordChange, Refusal } from './access';
+import { BlacklistEntry } from './blacklist';
 import {
 	CertificateRecord,
 	ConsentRecord,
@@ -36,6 +37,7 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		consents: ConsentRecord,
 		applications: EntryApplication
 	},
+	blacklist: { entries: BlacklistEntry },
 	events: { attendance: AttendanceEvent, alerts: Alert, pings: LocationPing }
 };
 

@@ -6,6 +6,7 @@ import { readableDocs, type Claims } from '../data/access';
 import { eventsDoc, monthOf } from '../data/documents';
 import { orgViewOf } from '../data/org';
 import { CLOSE, parseCloseReason } from '../data/relay-protocol';
+import { BlobStore } from './blobs';
 import { Replica, type DocSyncStatus } from './replica';
 
 export interface SyncSummary {
@@ -53,6 +54,9 @@ export class SyncManager {
 	#token: string | null = null;
 	#relayUrl: string | null = null;
 	#stopOrgWatch: (() => void) | null = null;
+	#stopBlobFlush: (() => void) | null = null;
+	/** Photos and scans of this org, kept on the device and uploaded when the relay is reachable. */
+	blobs: BlobStore | null = null;
 
 	/** Start syncing as `claims`; `relayUrl` defaults to the relay that served this page. */
 	start(token: string, claims: Claims, relayUrl: string | null = defaultRelayUrl()) {
@@ -62,6 +66,24 @@ export class SyncManager {
 		this.#token = token;
 		this.#claims = claims;
 		this.#relayUrl = relayUrl;
+		if (typeof indexedDB !== 'undefined' && relayUrl) {
+			const blobs = new BlobStore({
+				baseUrl: relayUrl.replace(/^ws/, 'http').replace(/\/sync$/, ''),
+				token,
+				dbName: `sitepass:${claims.iss}:~blobs`
+			});
+			this.blobs = blobs;
+			const flush = () => void blobs.flush().catch(() => {});
+			const flushNow = () => void blobs.flush({ force: true }).catch(() => {});
+			window.addEventListener('online', flushNow);
+			const timer = setInterval(flush, 30_000);
+			flush();
+			this.#stopBlobFlush = () => {
+				window.removeEventListener('online', flushNow);
+				clearInterval(timer);
+				void blobs.close();
+			};
+		}
 		const org = this.open('org');
 		const refresh = () => this.#openReadable(org.doc);
 		org.doc.getMap('contractors').observe(refresh);
@@ -88,6 +110,8 @@ export class SyncManager {
 				onStatus: (status) => {
 					this.statuses[name] = status;
 					if (status.refusal) this.#onRefused(name, status.refusal);
+					// Back in touch with the relay: send the photos and scans taken meanwhile.
+					if (status.state === 'synced') void this.blobs?.flush({ force: true }).catch(() => {});
 				}
 			});
 			this.#replicas.set(name, replica);
@@ -164,6 +188,9 @@ export class SyncManager {
 	stop() {
 		this.#stopOrgWatch?.();
 		this.#stopOrgWatch = null;
+		this.#stopBlobFlush?.();
+		this.#stopBlobFlush = null;
+		this.blobs = null;
 		for (const replica of this.#replicas.values()) void replica.destroy();
 		this.#replicas.clear();
 		this.statuses = {};

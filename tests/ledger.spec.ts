@@ -1,0 +1,159 @@
+// The personnel ledger end to end: a contractor admin on a phone registers a worker with the
+// relay out of reach (draft kept across a reload, photos taken and kept on the phone); once the
+// relay is back, safety staff on a laptop find the worker and see the certificate photo.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { residentIdCheckChar } from '../src/lib/domain';
+import type { Claims } from '../src/lib/data/access';
+import { serve, type RunningServer } from '../sync-server/server';
+
+const staticDir = join(process.cwd(), 'build');
+// `npm run screenshots` keeps these in docs/; a normal run writes them under test-results/.
+const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
+const first17 = '33010219850312001';
+const ID = first17 + residentIdCheckChar(first17);
+const PHOTO = join(process.cwd(), 'static/icons/icon-512.png');
+
+function startRelay(dataDir: string, port = 0) {
+	return serve({ host: '127.0.0.1', port, dataDir, staticDir, log: () => {} });
+}
+
+function seed(relay: RunningServer) {
+	const at = new Date().toISOString();
+	relay.relay.write('org', (doc) => {
+		doc.getMap('sites').set('S1', {
+			schema: 1,
+			id: 'S1',
+			name: '滨江一号工地',
+			kind: 'construction',
+			timeZone: 'Asia/Shanghai',
+			createdAt: at
+		});
+		doc.getMap('contractors').set('C1', {
+			schema: 1,
+			id: 'C1',
+			name: '华东焊接工程有限公司',
+			sites: ['S1'],
+			createdAt: at
+		});
+	});
+}
+
+async function device(
+	browser: Browser,
+	relay: RunningServer,
+	claims: Omit<Claims, 'iss' | 'jti' | 'iat' | 'exp'>,
+	viewport: { width: number; height: number },
+	path: string
+): Promise<Page> {
+	const context = await browser.newContext({ viewport, hasTouch: viewport.width < 500 });
+	const token = relay.issueToken(claims);
+	await context.addInitScript((t) => {
+		if (!localStorage.getItem('sitepass.token')) localStorage.setItem('sitepass.token', t);
+	}, token);
+	const page = await context.newPage();
+	await page.goto(relay.url + path);
+	await expect(page.getByTestId('relay-state')).toHaveAttribute('data-state', 'synced');
+	// The app is cached for offline use (on a phone the header hides this pill).
+	await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 20_000 });
+	return page;
+}
+
+test('a worker registered on a phone offline reaches staff with the photo', async ({ browser }) => {
+	const dataDir = mkdtempSync(join(tmpdir(), 'sitepass-ledger-e2e-'));
+	let relay = await startRelay(dataDir);
+	seed(relay);
+	const port = relay.port;
+	const phone = await device(
+		browser,
+		relay,
+		{ sub: 'c1-admin', role: 'contractor', contractor: 'C1' },
+		{ width: 390, height: 844 },
+		'/ledger/register'
+	);
+
+	// The relay is out of reach from here on.
+	await relay.close();
+	await phone.context().setOffline(true);
+
+	// Step 1, checked as typed, in Chinese.
+	await phone.getByLabel('姓名').fill('王建国');
+	await phone.getByLabel('证件号码').fill(first17 + (ID.endsWith('1') ? '2' : '1'));
+	await expect(phone.getByTestId('id-error')).toHaveText('身份证号码校验位不正确，请逐位核对');
+	await phone.getByLabel('证件号码').fill(ID);
+	await expect(phone.getByTestId('id-ok')).toHaveText('男 · 出生于 1985-03-12');
+	await phone.getByLabel('手机号码').fill('13812345678');
+	await phone.getByLabel('工种').fill('电焊工');
+	await phone.screenshot({ path: `${SHOTS}/register-identity-zh.png` });
+
+	// Closing the app keeps the draft.
+	await phone.reload();
+	await expect(phone.getByText('已恢复上次未完成的登记')).toBeVisible();
+	await expect(phone.getByLabel('姓名')).toHaveValue('王建国');
+	await phone.getByRole('button', { name: '下一步' }).click();
+
+	// Step 2: photos, shrunk and kept on the phone.
+	await phone.getByTestId('photo-worker').locator('input[type=file]').setInputFiles(PHOTO);
+	await expect(phone.getByTestId('photo-worker').getByTestId('blob-image')).toBeVisible();
+	await phone.getByRole('button', { name: '下一步' }).click();
+
+	// Step 3: the certificate with its photo.
+	await phone.getByTestId('cert-type').selectOption('SO-WELD-FUSION');
+	await phone.getByLabel('证书编号').fill('T330102198503120011');
+	await phone.getByLabel('发证（初领）日期').fill('2024-03-01');
+	await phone.getByRole('button', { name: /按规定有效期推算/ }).click();
+	await expect(phone.getByLabel('有效期至')).toHaveValue('2030-03-01');
+	await phone.getByTestId('photo-cert').locator('input[type=file]').setInputFiles(PHOTO);
+	await expect(phone.getByTestId('photo-cert').getByTestId('blob-image')).toBeVisible();
+	await phone.getByRole('button', { name: '下一步' }).click();
+
+	// Step 4: emergency contact; health data only with the separate consent.
+	await phone.getByLabel('紧急联系人', { exact: true }).fill('李秀英');
+	await phone.getByLabel('紧急联系人电话').fill('13900001111');
+	await expect(phone.getByLabel('血型')).toHaveCount(0);
+	await phone.getByLabel('作业人员本人已阅读并同意').check();
+	await phone.getByLabel('血型').selectOption('O');
+	await phone.getByRole('button', { name: '下一步' }).click();
+
+	// Step 5: submit as an entry application for the site.
+	await phone.getByLabel('进场现场').selectOption('S1');
+	await phone.getByLabel('作业类型').selectOption('hot_work');
+	await phone.screenshot({ path: `${SHOTS}/register-review-zh.png` });
+	await phone.getByTestId('reg-submit').click();
+	await expect(phone.getByTestId('reg-done')).toContainText('王建国 已登记');
+
+	// The relay returns; the phone syncs the records and uploads the photos.
+	relay = await startRelay(dataDir, port);
+	await phone.context().setOffline(false);
+	await expect(phone.getByTestId('relay-state')).toHaveAttribute('data-state', 'synced', {
+		timeout: 20_000
+	});
+
+	const laptop = await device(
+		browser,
+		relay,
+		{ sub: 'lead1', role: 'staff', staffRole: 'project_lead', sites: ['S1'] },
+		{ width: 1366, height: 860 },
+		'/ledger'
+	);
+	await laptop.getByTestId('ledger-search').fill(ID.slice(-4));
+	const row = laptop.getByTestId('ledger-row').filter({ hasText: '王建国' });
+	await expect(row).toBeVisible({ timeout: 20_000 });
+	// A project lead sees the ID number masked.
+	await expect(row).toContainText(`${ID.slice(0, 4)}**********${ID.slice(-4)}`);
+	await expect(row).toContainText('熔化焊接与热切割作业');
+	await laptop.screenshot({ path: `${SHOTS}/ledger-zh.png` });
+	await laptop.getByTestId('ledger-search').press('Enter');
+	await expect(laptop.getByTestId('worker-detail')).toBeVisible();
+	const scan = laptop.getByTestId('worker-cert').getByTestId('blob-image');
+	await expect(scan).toBeVisible({ timeout: 20_000 });
+	// The photo really arrived: it decodes in the laptop's browser.
+	await expect
+		.poll(() => scan.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+		.toBe(true);
+	await expect(laptop.getByTestId('worker-health')).toContainText('O');
+	await laptop.screenshot({ path: `${SHOTS}/worker-zh.png` });
+	await relay.close();
+});
