@@ -3,6 +3,7 @@
 // relay is back, safety staff on a laptop find the worker and see the certificate photo.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { residentIdCheckChar } from '../src/lib/domain';
@@ -155,5 +156,97 @@ test('a worker registered on a phone offline reaches staff with the photo', asyn
 		.toBe(true);
 	await expect(laptop.getByTestId('worker-health')).toContainText('O');
 	await laptop.screenshot({ path: `${SHOTS}/worker-zh.png` });
+	await relay.close();
+});
+
+test('a contractor imports a sheet: bad rows listed, fixed sheet imported whole, export is formula-safe', async ({
+	browser
+}) => {
+	const ExcelJS = (await import('exceljs')).default;
+	const dataDir = mkdtempSync(join(tmpdir(), 'sitepass-import-e2e-'));
+	const relay = await startRelay(dataDir);
+	seed(relay);
+	const page = await device(
+		browser,
+		relay,
+		{ sub: 'c1-admin', role: 'contractor', contractor: 'C1' },
+		{ width: 1280, height: 900 },
+		'/ledger/import'
+	);
+	const idOf = (i: number) => {
+		// Born 1990-01-DD, sequence 1xx: valid, distinct numbers.
+		const f17 = `33010219900${1}${String(10 + (i % 18))}${String(100 + i)}`;
+		return f17 + residentIdCheckChar(f17);
+	};
+	async function sheet(rows: string[][]): Promise<Buffer> {
+		const wb = new ExcelJS.Workbook();
+		const ws = wb.addWorksheet('人员');
+		ws.addRow([
+			'姓名',
+			'身份证号',
+			'手机号',
+			'工种',
+			'证书类型',
+			'证书编号',
+			'发证日期',
+			'有效期至'
+		]);
+		for (const r of rows) ws.addRow(r);
+		return Buffer.from(await wb.xlsx.writeBuffer());
+	}
+	const good = Array.from({ length: 25 }, (_, i) => [
+		i === 0 ? '=1+1' : `工人${i}`,
+		idOf(i),
+		`1390000${String(1000 + i)}`,
+		'电焊工',
+		'熔化焊接与热切割作业',
+		`T${idOf(i)}`,
+		'2024-05-01',
+		'2030-05-01'
+	]);
+	const bad = good.map((r) => [...r]);
+	bad[3]![1] = idOf(3).slice(0, 17) + (idOf(3).endsWith('1') ? '2' : '1'); // checksum (row 5)
+	bad[7]![1] = idOf(2); // duplicate of row 4 (row 9)
+
+	await page.getByTestId('import-file').setInputFiles({
+		name: '人员表.xlsx',
+		mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+		buffer: await sheet(bad)
+	});
+	await page.getByTestId('import-check').click();
+	await expect(page.getByTestId('import-summary')).toHaveText(
+		'共检查 25 行：23 行无误，2 行有错误'
+	);
+	const errors = page.getByTestId('import-errors');
+	await expect(errors).toContainText('第 5 行');
+	await expect(errors).toContainText('身份证号码校验位不正确');
+	await expect(errors).toContainText('与第 4 行证件号码重复');
+	await expect(page.getByTestId('import-run')).toHaveCount(0); // nothing half-imported
+
+	await page.getByTestId('import-file').setInputFiles({
+		name: '人员表-已修正.xlsx',
+		mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+		buffer: await sheet(good)
+	});
+	await page.getByTestId('import-check').click();
+	await expect(page.getByTestId('import-summary')).toHaveText(
+		'共检查 25 行：25 行无误，0 行有错误'
+	);
+	await page.getByTestId('import-run').click();
+	await expect(page.getByTestId('import-done')).toContainText('已导入 25 人');
+
+	await page.goto(relay.url + '/ledger');
+	await expect(page.getByTestId('ledger-count')).toHaveText('共 25 人');
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByTestId('ledger-export').click()
+	]);
+	const exported = new ExcelJS.Workbook();
+	await exported.xlsx.load(await readFile((await download.path())!));
+	const names = exported.worksheets[0]!.getColumn(1).values.slice(2).map(String);
+	expect(names).toContain("'=1+1"); // never evaluated as a formula
+	expect(names).toHaveLength(25);
+	// The contractor registered these people: it sees their full ID numbers in the export.
+	expect(exported.worksheets[0]!.getColumn(4).values.slice(2).map(String)).toContain(idOf(5));
 	await relay.close();
 });

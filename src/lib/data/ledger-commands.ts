@@ -48,6 +48,16 @@ function identity(docType: IdentityDocumentType, docNumber: string) {
 
 export function findWorkerByDocument(doc: Y.Doc, docNumber: string): Worker | undefined {
 	for (const raw of doc.getMap('workers').values()) {
+		// Validate only candidates: validating all 20,000 workers per create made imports quadratic.
+		const r = raw as { docNumber?: unknown; idNumber?: unknown };
+		if (
+			r.docNumber !== docNumber &&
+			String(r.idNumber ?? '')
+				.trim()
+				.toUpperCase() !== docNumber
+		) {
+			continue;
+		}
 		const read = readRecord(Worker, raw);
 		if (read.ok && read.record.docNumber === docNumber) return read.record;
 	}

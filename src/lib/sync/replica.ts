@@ -1,9 +1,12 @@
 // One document on this device: a Y.Doc kept in IndexedDB (works with no network) and, when a
 // relay and a token are known, synced through the stock y-websocket provider. Reports a status
 // the UI shows: local only / connecting / syncing / synced at T with relay R / refused: reason.
+// Erased consent-bound data (src/lib/data/erasure.ts) is also purged from the IndexedDB log.
 import * as Y from 'yjs';
-import { IndexeddbPersistence } from 'y-indexeddb';
+import { IndexeddbPersistence, storeState } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
+import { parseDocName } from '../data/documents';
+import { erasesContent, erasureMaps } from '../data/erasure';
 
 export type SyncState = 'local' | 'connecting' | 'syncing' | 'synced' | 'offline' | 'refused';
 
@@ -33,11 +36,14 @@ export interface ReplicaOptions {
 }
 
 export class Replica {
-	readonly doc = new Y.Doc();
+	/** gc on (the default, stated): deleted content is dropped from the state, not kept hidden. */
+	readonly doc = new Y.Doc({ gc: true });
 	readonly whenLoaded: Promise<void>;
 	#idb: IndexeddbPersistence | null = null;
 	#provider: WebsocketProvider | null = null;
 	#status: DocSyncStatus;
+	#purge: Promise<void> = Promise.resolve();
+	#purgeQueued = false;
 
 	constructor(
 		readonly name: string,
@@ -54,6 +60,13 @@ export class Replica {
 		if (options.storeName) {
 			this.#idb = new IndexeddbPersistence(options.storeName, this.doc);
 			this.whenLoaded = this.#idb.whenSynced.then(() => this.#set({ loaded: true }));
+			const maps = erasureMaps(parseDocName(name)?.kind);
+			if (maps.length > 0) {
+				// Local or remote (or found while loading a log an earlier purge did not finish).
+				this.doc.on('afterTransaction', (tr: Y.Transaction) => {
+					if (erasesContent(tr, maps)) this.#purgeStore();
+				});
+			}
 		} else {
 			this.whenLoaded = Promise.resolve();
 		}
@@ -95,6 +108,41 @@ export class Replica {
 			if (origin === provider && this.#status.state === 'synced')
 				this.#set({ syncedAt: Date.now() });
 		});
+	}
+
+	/** Settles when the stored copy no longer holds anything erased so far (see #purgeStore). */
+	get whenPurged(): Promise<void> {
+		return this.#purge;
+	}
+
+	/**
+	 * Consent-bound data was deleted: y-indexeddb keeps every update it was sent, so the update
+	 * that wrote the data would stay in IndexedDB. Once the transaction is over (its deletion
+	 * logged, and the content garbage-collected from the doc), rewrite the store as the current
+	 * state alone: y-indexeddb's storeState(…, true) adds the state and deletes every older entry.
+	 */
+	#purgeStore() {
+		const idb = this.#idb;
+		if (!idb || this.#purgeQueued) return;
+		this.#purgeQueued = true;
+		this.#purge = this.#purge
+			.then(() => idb.whenSynced)
+			.then(async () => {
+				this.#purgeQueued = false;
+				if (idb._destroyed || !idb.db) return;
+				await storeState(idb, true);
+				// storeState resolves before its writes commit; a later read-write transaction on the
+				// same store completes only after them.
+				await new Promise<void>((done, fail) => {
+					const tx = idb.db!.transaction(['updates'], 'readwrite');
+					tx.oncomplete = () => done();
+					tx.onerror = tx.onabort = () => fail(tx.error);
+				});
+			})
+			.catch((err) => {
+				this.#purgeQueued = false;
+				console.error(`purging erased data from the stored ${this.name} failed`, err);
+			});
 	}
 
 	/** Reconnect after a refusal (e.g. with a new token) or after `disconnect`. */
