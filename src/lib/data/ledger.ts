@@ -46,11 +46,7 @@ export function buildLedger(
 	barred: Iterable<unknown>,
 	at: Date | string
 ): LedgerRow[] {
-	const barredNumbers = new Set<string>();
-	for (const raw of barred) {
-		const entry = readRecord(BlacklistEntry, raw);
-		if (entry.ok) barredNumbers.add(entry.record.docNumber);
-	}
+	const barredNumbers = barredNumbersOf(barred);
 	const rows: LedgerRow[] = [];
 	const seen = new Map<string, number>();
 	for (const source of sources) {
@@ -66,37 +62,63 @@ export function buildLedger(
 			const read = readRecord(Worker, raw);
 			if (!read.ok) continue;
 			const worker = read.record;
-			const certificates = certsByWorker.get(worker.id) ?? [];
-			const worst = certificates.reduce<CertificateStatus | 'none'>(
-				(w, c) =>
-					w === 'none' || statusRank(c.status.status) > statusRank(w) ? c.status.status : w,
-				'none'
-			);
 			seen.set(worker.docNumber, (seen.get(worker.docNumber) ?? 0) + 1);
-			rows.push({
-				key: `${source.contractorId}/${worker.id}`,
-				contractorId: source.contractorId,
-				contractorName: source.contractorName,
-				worker,
-				certificates,
-				worst,
-				blacklisted: barredNumbers.has(worker.docNumber),
-				duplicate: false,
-				search: [
-					worker.name,
-					worker.docNumber,
-					worker.phone ?? '',
-					worker.trade ?? '',
-					source.contractorName,
-					...certificates.map((c) => c.record.number)
-				]
-					.join('\u0000')
-					.toLowerCase()
-			});
+			rows.push(
+				ledgerRow(
+					source,
+					worker,
+					certsByWorker.get(worker.id) ?? [],
+					barredNumbers.has(worker.docNumber)
+				)
+			);
 		}
 	}
 	for (const row of rows) row.duplicate = (seen.get(row.worker.docNumber) ?? 0) > 1;
 	return rows;
+}
+
+/** One worker's row (whether it is a duplicate is decided across all rows, by the caller). */
+export function ledgerRow(
+	source: { contractorId: string; contractorName: string },
+	worker: Worker,
+	certificates: LedgerCertificate[],
+	blacklisted: boolean
+): LedgerRow {
+	// Certificates in a fixed order, however they were collected.
+	certificates = [...certificates].sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+	const worst = certificates.reduce<CertificateStatus | 'none'>(
+		(w, c) => (w === 'none' || statusRank(c.status.status) > statusRank(w) ? c.status.status : w),
+		'none'
+	);
+	return {
+		key: `${source.contractorId}/${worker.id}`,
+		contractorId: source.contractorId,
+		contractorName: source.contractorName,
+		worker,
+		certificates,
+		worst,
+		blacklisted,
+		duplicate: false,
+		search: [
+			worker.name,
+			worker.docNumber,
+			worker.phone ?? '',
+			worker.trade ?? '',
+			source.contractorName,
+			...certificates.map((c) => c.record.number)
+		]
+			.join('\u0000')
+			.toLowerCase()
+	};
+}
+
+export function barredNumbersOf(entries: Iterable<unknown>): Set<string> {
+	const barred = new Set<string>();
+	for (const raw of entries) {
+		const entry = readRecord(BlacklistEntry, raw);
+		if (entry.ok) barred.add(entry.record.docNumber);
+	}
+	return barred;
 }
 
 export interface LedgerFilter {

@@ -13,9 +13,7 @@ export class LiveRecords<T> {
 	records = $state.raw<T[]>([]);
 	unreadable = $state.raw<Unreadable[]>([]);
 	// Plain Maps on purpose: private indexes, published through `records` / `unreadable`.
-	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#good = new Map<string, T>();
-	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#bad = new Map<string, Unreadable>();
 	#map: Y.Map<unknown>;
 	#observer: (event: Y.YMapEvent<unknown>) => void;

@@ -48,7 +48,6 @@ export class SyncManager {
 	wiped = $state<null | 'revoked'>(null);
 	readonly summary: SyncSummary = $derived(summarize(Object.values(this.statuses)));
 	// Replicas hold Y.Docs, which must never be proxied; the statuses above are the reactive part.
-	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#replicas = new Map<string, Replica>();
 	#claims: Claims | null = null;
 	#token: string | null = null;
@@ -133,7 +132,6 @@ export class SyncManager {
 		for (const name of readableDocs(claims, siteIds, contractorIds, view)) this.open(name);
 		// Staff and gates also keep this month's events of their sites.
 		if (claims.role === 'staff' || claims.role === 'gate') {
-			// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a moment, not state
 			const month = monthOf(new Date());
 			for (const site of claims.sites ?? []) this.open(eventsDoc(site, month));
 		}
