@@ -155,6 +155,11 @@ test('a worker registered on a phone offline reaches staff with the photo', asyn
 		.poll(() => scan.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
 		.toBe(true);
 	await expect(laptop.getByTestId('worker-health')).toContainText('O');
+	const timeline = laptop.getByTestId('worker-timeline');
+	await expect(timeline).toContainText('登记入库');
+	await expect(timeline).toContainText('本人同意收集健康信息');
+	await expect(timeline).toContainText('提交 滨江一号工地 进场申请');
+	await expect(timeline.locator('li', { hasText: '2030-03-01' })).toContainText('将至');
 	await laptop.screenshot({ path: `${SHOTS}/worker-zh.png` });
 	await relay.close();
 });
@@ -242,7 +247,7 @@ test('a contractor imports a sheet: bad rows listed, fixed sheet imported whole,
 		page.getByTestId('ledger-export').click()
 	]);
 	const exported = new ExcelJS.Workbook();
-	await exported.xlsx.load(await readFile((await download.path())!));
+	await exported.xlsx.load((await readFile((await download.path())!)) as never);
 	const names = exported.worksheets[0]!.getColumn(1).values.slice(2).map(String);
 	expect(names).toContain("'=1+1"); // never evaluated as a formula
 	expect(names).toHaveLength(25);
