@@ -195,6 +195,52 @@ describe('record values', () => {
 	});
 });
 
+describe('consent-bound data', () => {
+	const consent = (id: string, granted: boolean, at: string) => ({
+		schema: 1,
+		id,
+		workerId: 'W7',
+		purpose: 'health',
+		granted,
+		textShown: granted ? '同意收集血型和过敏史' : '撤回同意',
+		textVersion: 'h1',
+		at,
+		recordedBy: 'c1'
+	});
+	const health = { schema: 1, workerId: 'W7', bloodType: 'O', updatedAt: at() };
+
+	it('health data is stored only while the worker consents', async () => {
+		const staff = open(relay.server, 'contractor:C1', T.lead());
+		await staff.synced();
+
+		const noConsent = open(relay.server, 'contractor:C1', T.c1());
+		await noConsent.synced();
+		noConsent.map('health').set('W7', health);
+		await refused(noConsent, 4403, 'NO_CONSENT health/W7');
+
+		// Registration writes consent and health in one update: accepted.
+		const withConsent = open(relay.server, 'contractor:C1', T.c1());
+		await withConsent.synced();
+		withConsent.doc.transact(() => {
+			withConsent.map('consents').set('N1', consent('N1', true, '2026-11-01T00:00:00.000Z'));
+			withConsent.map('health').set('W7', health);
+		});
+		await waitFor(() => staff.map('health').has('W7'), 'health with consent forwarded');
+
+		// Withdrawn: the data goes, and a device that missed it cannot bring it back.
+		withConsent.doc.transact(() => {
+			withConsent.map('consents').set('N2', consent('N2', false, '2026-11-02T00:00:00.000Z'));
+			withConsent.map('health').delete('W7');
+		});
+		await waitFor(() => !staff.map('health').has('W7'), 'withdrawal forwarded');
+		const stale = open(relay.server, 'contractor:C1', T.c1());
+		await stale.synced();
+		stale.map('health').set('W7', { ...health, bloodType: 'A' });
+		await refused(stale, 4403, 'NO_CONSENT health/W7');
+		expect(stored(relay.server, 'contractor:C1', 'health')).not.toHaveProperty('W7');
+	});
+});
+
 describe('gate', () => {
 	const month = 'site:S1:events:2026-11';
 

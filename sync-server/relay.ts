@@ -23,9 +23,11 @@ import {
 	type OrgView
 } from '../src/lib/data/access';
 import { parseDocName, type DocRef } from '../src/lib/data/documents';
+import { erasesContent, erasureMaps } from '../src/lib/data/erasure';
 import { isRevoked, orgViewOf, Principal } from '../src/lib/data/org';
 import { readRecord } from '../src/lib/data/records';
 import { checkRecordValue } from '../src/lib/data/registry';
+import { consentRefusal } from '../src/lib/data/consent-commands';
 import {
 	CLOSE,
 	formatCloseReason,
@@ -46,6 +48,9 @@ const MAX_STASHED_UPDATES = 1000;
 /** A reader this far behind on sending is cut off (it reconnects and catches up by state). */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 const ORG = 'org';
+/** An erasure compaction that failed, or a WAL checkpoint a reader blocks, is retried. */
+const ERASE_RETRY_MS = 1000;
+const ERASE_RETRIES = 30;
 
 export interface RelayOptions {
 	storage: Storage;
@@ -277,12 +282,17 @@ export class Relay {
 		try {
 			const doc = holder.doc;
 			let effective = null as Uint8Array | null;
+			let erases = false;
 			const onUpdate = (update: Uint8Array, origin: unknown) => {
 				if (origin === SERVER_ORIGIN) {
 					effective = effective ? Y.mergeUpdates([effective, update]) : update;
 				}
 			};
+			const onBeforeObservers = (tr: Y.Transaction) => {
+				if (tr.origin === SERVER_ORIGIN) erases ||= erasesContent(tr, erasureMaps(ref.kind));
+			};
 			doc.on('update', onUpdate);
+			doc.on('beforeObserverCalls', onBeforeObservers);
 			try {
 				doc.transact(() => change(doc), SERVER_ORIGIN);
 			} catch (err) {
@@ -290,8 +300,9 @@ export class Relay {
 				throw err;
 			} finally {
 				doc.off('update', onUpdate);
+				doc.off('beforeObserverCalls', onBeforeObservers);
 			}
-			if (effective) this.commit(holder, effective, null);
+			if (effective) this.commit(holder, effective, null, erases);
 		} finally {
 			if (holder.conns.size === 0) this.unload(holder);
 		}
@@ -301,6 +312,50 @@ export class Relay {
 	compact(name: string): { before: number; after: number } {
 		const holder = this.holders.get(name);
 		return this.storage.compact(name, holder?.doc);
+	}
+
+	/**
+	 * Erasure: content deleted from a consent-bound map (src/lib/data/erasure.ts) must not stay in
+	 * the update log. Folds the log into a snapshot of `doc` (gc on, so the deleted content is not
+	 * in it; the database zeroes freed space, `secure_delete`), then checkpoints the WAL into the
+	 * database and truncates it, so neither file keeps the old bytes.
+	 */
+	private eraseNow(name: string, doc: Y.Doc, attempt = 0): void {
+		try {
+			const { before } = this.storage.compact(name, doc);
+			this.opts.log(`erasure: ${name} compacted (${before} log entries)`);
+		} catch (err) {
+			this.opts.log(`relay: erasure compaction of ${name} failed: ${String(err)}`);
+			if (attempt + 1 < ERASE_RETRIES) {
+				setTimeout(() => {
+					if (this.closing) return; // closing compacts every loaded document
+					const holder = this.holders.get(name);
+					// Gone from memory: leaving it compacted the log (else loadDoc finds it again).
+					if (holder) this.eraseNow(name, holder.doc, attempt + 1);
+					else this.checkpointWal();
+				}, ERASE_RETRY_MS).unref();
+				return;
+			}
+		}
+		this.checkpointWal();
+	}
+
+	/** Copies the WAL into the database and truncates it; retried while a reader blocks it. */
+	private checkpointWal(attempt = 0): void {
+		// Closing the database checkpoints and removes the WAL anyway.
+		if (this.closing) return;
+		let busy = true;
+		try {
+			busy = this.storage.checkpoint().busy;
+		} catch (err) {
+			this.opts.log(`relay: WAL checkpoint failed: ${String(err)}`);
+		}
+		if (!busy) return this.opts.log('erasure: WAL checkpointed');
+		if (attempt + 1 >= ERASE_RETRIES) {
+			return this.opts.log('erasure: WAL checkpoint gave up; the next checkpoint will do it');
+		}
+		this.opts.log('erasure: WAL checkpoint not done, retrying');
+		setTimeout(() => this.checkpointWal(attempt + 1), ERASE_RETRY_MS).unref();
 	}
 
 	/** Takes over an HTTP upgrade; every refusal happens after the socket is open, with a reason. */
@@ -591,10 +646,12 @@ export class Relay {
 		// Assigned inside Yjs callbacks, hence the widened types.
 		let refusal = null as Refusal | null;
 		let effective = null as Uint8Array | null;
+		let erases = false;
 		const onBeforeObservers = (tr: Y.Transaction) => {
 			if (tr.origin !== conn) return;
 			try {
 				refusal = this.authorize(conn, tr);
+				erases ||= erasesContent(tr, erasureMaps(holder.ref.kind));
 			} catch (err) {
 				this.opts.log(`relay: checking an update to ${holder.name} failed: ${String(err)}`);
 				refusal = { close: CLOSE.INTERNAL, reason: 'INTERNAL' };
@@ -625,7 +682,7 @@ export class Relay {
 				: (refusal ?? { close: CLOSE.TRY_AGAIN, reason: 'MISSING_DEPS' });
 			return this.refuse(conn, r.close, r.reason, r.detail);
 		}
-		if (effective) this.commit(holder, effective, conn);
+		if (effective) this.commit(holder, effective, conn, erases);
 	}
 
 	/** The first refusal among the transaction's record changes, or null. */
@@ -645,7 +702,8 @@ export class Relay {
 		for (const change of changes) {
 			const refused =
 				authorizeChange(conn.claims, holder.ref, change, org) ??
-				checkRecordValue(holder.ref.kind, change);
+				checkRecordValue(holder.ref.kind, change) ??
+				consentRefusal(holder.ref.kind, holder.doc, change);
 			if (refused) {
 				return {
 					close: CLOSE.FORBIDDEN,
@@ -665,8 +723,11 @@ export class Relay {
 		return null;
 	}
 
-	/** Stores an accepted update (committed on return), then forwards it to the readers. */
-	private commit(holder: Holder, update: Uint8Array, origin: Conn | null): void {
+	/**
+	 * Stores an accepted update (committed on return), then forwards it to the readers. An update
+	 * that `erases` consent-bound content is folded into the snapshot at once (eraseNow).
+	 */
+	private commit(holder: Holder, update: Uint8Array, origin: Conn | null, erases = false): void {
 		try {
 			this.storage.append(holder.name, update);
 		} catch (err) {
@@ -680,7 +741,9 @@ export class Relay {
 			if (conn !== origin && conn.mode !== 'w') this.send(conn, forward);
 		}
 		if (holder.name === ORG) this.recheckConnections();
-		if (this.storage.logLength(holder.name) > this.opts.compactAfter) this.queueCompaction(holder);
+		if (erases) this.eraseNow(holder.name, holder.doc);
+		else if (this.storage.logLength(holder.name) > this.opts.compactAfter)
+			this.queueCompaction(holder);
 		// New content may be what another socket's held-back updates were waiting for.
 		for (const conn of holder.conns) {
 			if (conn !== origin && conn.stash.length > 0 && !conn.detached) this.retryStash(conn);
@@ -724,12 +787,21 @@ export class Relay {
 	}
 
 	private loadDoc(name: string, ref: DocRef): Y.Doc {
+		// A log that still holds erased content (the relay stopped before eraseNow finished).
+		let erased = false;
+		const maps = erasureMaps(ref.kind);
+		const onTransaction = (tr: Y.Transaction) => {
+			erased ||= erasesContent(tr, maps);
+		};
 		const doc = this.storage.loadDoc(name, (d) => {
 			for (const map of DOC_MAPS[ref.kind]) d.getMap(map);
+			if (maps.length > 0) d.on('afterTransaction', onTransaction);
 		});
+		doc.off('afterTransaction', onTransaction);
 		if (doc.store.pendingStructs || doc.store.pendingDs) {
 			this.opts.log(`relay: stored ${name} has pending structs (incomplete storage?)`);
 		}
+		if (erased) this.eraseNow(name, doc);
 		return doc;
 	}
 

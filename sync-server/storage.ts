@@ -26,6 +26,7 @@ export type ConsumeResult =
 	  };
 
 const SCHEMA_VERSION = 1;
+const BUSY_TIMEOUT_MS = 5000;
 
 /** Buffers are what better-sqlite3 binds as BLOBs; a Uint8Array view is wrapped without copying. */
 const blob = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -40,7 +41,10 @@ export class Storage {
 		this.db.pragma('journal_mode = WAL');
 		// FULL: a commit is on disk before `append` returns, which is what lets the relay forward it.
 		this.db.pragma('synchronous = FULL');
-		this.db.pragma('busy_timeout = 5000');
+		this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+		// Deleted rows and freed pages are overwritten with zeros, so erased content (consent
+		// withdrawal) does not linger in free space of the database file.
+		this.db.pragma('secure_delete = ON');
 		const version = this.db.pragma('user_version', { simple: true }) as number;
 		if (version > SCHEMA_VERSION) {
 			throw new Error(
@@ -186,6 +190,23 @@ export class Storage {
 		});
 		this.logLengths.delete(doc);
 		return { before: result.before, after: this.logLength(doc) };
+	}
+
+	/**
+	 * Copies every WAL frame into the database and truncates the WAL to zero bytes (after an
+	 * erasure, so old page images with erased content are not left in `-wal`). `busy`: a reader
+	 * kept it from finishing; try again later.
+	 */
+	checkpoint(): { busy: boolean } {
+		// TRUNCATE waits for readers through the busy handler: never block the relay on another
+		// process's read (a backup, `sitepass token`); report busy and let the caller retry.
+		this.db.pragma('busy_timeout = 0');
+		try {
+			const [row] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+			return { busy: !!row && row.busy !== 0 };
+		} finally {
+			this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+		}
 	}
 
 	addEnrolment(row: Omit<EnrolmentRow, 'usedAt' | 'usedJti'>): void {

@@ -161,6 +161,15 @@ test('a worker registered on a phone offline reaches staff with the photo', asyn
 	await expect(timeline).toContainText('提交 滨江一号工地 进场申请');
 	await expect(timeline.locator('li', { hasText: '2030-03-01' })).toContainText('将至');
 	await laptop.screenshot({ path: `${SHOTS}/worker-zh.png` });
+
+	// The worker withdraws the health consent (through the contractor's phone): the data goes
+	// everywhere, the withdrawal stays in the record.
+	await phone.goto(laptop.url().replace(/^http:\/\/[^/]+/, relay.url));
+	phone.once('dialog', (d) => d.accept());
+	await phone.getByTestId('withdraw-health').click();
+	await expect(phone.getByTestId('worker-health')).toHaveCount(0);
+	await expect(laptop.getByTestId('worker-health')).toHaveCount(0, { timeout: 15_000 });
+	await expect(laptop.getByTestId('worker-timeline')).toContainText('本人撤回健康信息同意');
 	await relay.close();
 });
 

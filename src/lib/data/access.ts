@@ -184,7 +184,8 @@ export type RefusalCode =
 	| 'NESTED_TYPE'
 	| 'APPEND_ONLY'
 	| 'NOT_OWN_RECORD'
-	| 'INVALID_RECORD';
+	| 'INVALID_RECORD'
+	| 'NO_CONSENT';
 
 export interface Refusal {
 	code: RefusalCode;

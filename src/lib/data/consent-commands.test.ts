@@ -14,8 +14,8 @@ import { erasesContent, erasureMaps, ERASURE_MAPS } from './erasure';
 import { registerWorker } from './ledger-commands';
 
 const MARKER = 'ERASE-ME-7f3a花生过敏';
-const bytes = (s: string) => new TextEncoder().encode(s);
-const contains = (update: Uint8Array, s: string) => Buffer.from(update).includes(bytes(s));
+const contains = (update: Uint8Array, s: string) =>
+	Buffer.from(update).includes(Buffer.from(s, 'utf8'));
 
 const org = { contractorSites: (c: string) => ({ C1: ['S1'] })[c] };
 const as = (c: Partial<Claims> & Pick<Claims, 'role'>) => ({

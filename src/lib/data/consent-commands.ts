@@ -1,10 +1,10 @@
 // Withdrawing a worker's separate consent (个人信息保护法 单独同意): records the withdrawal and deletes
 // the data the consent covered, in one transaction; the relay and devices then purge their logs.
 import type * as Y from 'yjs';
-import { authorizeChange, DOC_MAPS } from './access';
+import { authorizeChange, DOC_MAPS, type RecordChange, type Refusal } from './access';
 import { AccessError, putRecord, type Actor } from './commands';
 import { ConsentRecord } from './contractor';
-import { contractorDoc, parseDocName } from './documents';
+import { contractorDoc, parseDocName, type DocKind } from './documents';
 import { CONSENT_MAPS, type ErasablePurpose } from './erasure';
 import { newId } from './org-commands';
 import { checkRecord, readRecord } from './records';
@@ -140,4 +140,24 @@ export function withdrawConsent(
 		}
 	}
 	return { consent, erased, blobs: [...blobs] };
+}
+
+/**
+ * The relay's check on health and face data: a record may be added or changed only while the
+ * worker's consent for it stands (a device offline during a withdrawal must not bring the data
+ * back). The consent may arrive in the same update, as registration writes both at once.
+ */
+export function consentRefusal(kind: DocKind, doc: Y.Doc, change: RecordChange): Refusal | null {
+	if (kind !== 'contractor' || change.action === 'delete') return null;
+	const purpose = (Object.keys(CONSENT_MAPS) as ErasablePurpose[]).find(
+		(p) => CONSENT_MAPS[p] === change.map
+	);
+	if (!purpose) return null;
+	if (currentConsent(doc, change.key, purpose)?.granted) return null;
+	return {
+		code: 'NO_CONSENT',
+		message: `no standing ${purpose} consent for worker ${change.key}`,
+		map: change.map,
+		key: change.key
+	};
 }

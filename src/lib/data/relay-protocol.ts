@@ -39,6 +39,7 @@ export type CloseReasonCode =
 	| 'APPEND_ONLY'
 	| 'NOT_OWN_RECORD'
 	| 'INVALID_RECORD'
+	| 'NO_CONSENT'
 	| 'NOT_A_DOCUMENT'
 	| 'TOO_LARGE'
 	| 'INTERNAL'

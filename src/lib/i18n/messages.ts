@@ -238,6 +238,10 @@ export const zhCN = {
 	'rowerr.EXPIRY_BEFORE_ISSUE': '有效期早于发证日期',
 	'rowerr.PHONE_INVALID': '电话号码格式不对',
 	'rowerr.BLOOD_TYPE_INVALID': '无法识别的血型',
+	'consent.withdrawHealth': '撤回健康信息同意',
+	'consent.withdrawConfirm':
+		'撤回后，血型和过敏史将从所有设备和中继服务器删除，且不可恢复。确定撤回？',
+	'consent.withdrawn': '已撤回同意，健康信息已删除',
 	'tl.title': '状态时间线',
 	'tl.upcoming': '将至',
 	'tl.registered': '登记入库',
@@ -583,6 +587,10 @@ export const en: Messages = {
 	'rowerr.EXPIRY_BEFORE_ISSUE': 'Expiry before issue date',
 	'rowerr.PHONE_INVALID': 'Invalid phone number',
 	'rowerr.BLOOD_TYPE_INVALID': 'Unknown blood type',
+	'consent.withdrawHealth': 'Withdraw consent to health data',
+	'consent.withdrawConfirm':
+		'Blood type and allergies will be deleted from every device and the relay, for good. Withdraw?',
+	'consent.withdrawn': 'Consent withdrawn; health data deleted',
 	'tl.title': 'Status timeline',
 	'tl.upcoming': 'ahead',
 	'tl.registered': 'Registered',
