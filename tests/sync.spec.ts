@@ -129,6 +129,7 @@ test('two devices edit with the relay gone and converge when it returns', async 
 	expect(await storedOn(a)).toContain(`sitepass:${relay.orgId}:org`);
 
 	await a.setViewportSize({ width: 1366, height: 1000 });
+	await a.evaluate(() => window.scrollTo(0, 0));
 	await a.screenshot({ path: `${SHOTS}/admin-zh.png` });
 	await relay.close();
 });
