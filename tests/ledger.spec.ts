@@ -160,6 +160,12 @@ test('a worker registered on a phone offline reaches staff with the photo', asyn
 	await expect(timeline).toContainText('本人同意收集健康信息');
 	await expect(timeline).toContainText('提交 滨江一号工地 进场申请');
 	await expect(timeline.locator('li', { hasText: '2030-03-01' })).toContainText('将至');
+	// Site staff record the site induction (入场安全教育) the gate will check.
+	const training = laptop.getByTestId('worker-training');
+	await training.getByRole('button', { name: '记录培训' }).click();
+	await training.getByLabel('学时').fill('8');
+	await training.getByRole('button', { name: '保存' }).click();
+	await expect(training).toContainText('入场安全教育 · 8 学时');
 	await laptop.screenshot({ path: `${SHOTS}/worker-zh.png` });
 
 	// The worker withdraws the health consent (through the contractor's phone): the data goes

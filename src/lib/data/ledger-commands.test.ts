@@ -7,6 +7,8 @@ import { appendAttendance, eventsDocFor } from './event-commands';
 import { AttendanceEvent, ULID_PATTERN } from './events';
 import {
 	addCertificate,
+	addMedical,
+	addTraining,
 	createWorker,
 	FieldError,
 	registerWorker,
@@ -241,5 +243,50 @@ describe('registerWorker', () => {
 		).toThrow();
 		for (const map of ['workers', 'certificates', 'emergency'])
 			expect(doc.getMap(map).size).toBe(0);
+	});
+});
+
+describe('training and medical records', () => {
+	it('records a site induction and an exam; refuses dates out of order and unknown workers', () => {
+		const doc = new Y.Doc();
+		const w = createWorker(doc, 'C1', contractor, {
+			name: 'A',
+			docType: 'passport',
+			docNumber: 'E7654321'
+		});
+		const t = addTraining(doc, 'C1', contractor, {
+			workerId: w.id,
+			kind: 'site_induction',
+			siteId: 'S1',
+			date: '2026-11-01',
+			hours: 8,
+			validUntil: '2027-11-01',
+			trainer: '安全部'
+		});
+		expect(doc.getMap('training').get(t.id)).toMatchObject({ kind: 'site_induction', hours: 8 });
+		const m = addMedical(doc, 'C1', contractor, {
+			workerId: w.id,
+			examDate: '2026-10-01',
+			result: 'fit',
+			validUntil: '2027-10-01'
+		});
+		expect(doc.getMap('medical').get(m.id)).toMatchObject({ result: 'fit' });
+		expect(() =>
+			addTraining(doc, 'C1', contractor, {
+				workerId: w.id,
+				kind: 'safety',
+				date: '2026-11-01',
+				hours: 2,
+				validUntil: '2026-01-01'
+			})
+		).toThrow(FieldError);
+		expect(() =>
+			addMedical(doc, 'C1', contractor, {
+				workerId: 'nobody',
+				examDate: '2026-10-01',
+				result: 'fit',
+				validUntil: '2027-10-01'
+			})
+		).toThrow(/unknown worker/);
 	});
 });

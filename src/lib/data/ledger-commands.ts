@@ -9,6 +9,8 @@ import {
 	EmergencyContact,
 	EntryApplication,
 	HealthRecord,
+	MedicalRecord,
+	TrainingRecord,
 	Worker
 } from './contractor';
 import { contractorDoc } from './documents';
@@ -238,4 +240,54 @@ export function registerWorker(
 	write(new Y.Doc());
 	doc.transact(() => write(doc));
 	return created!;
+}
+
+export type NewTraining = Omit<TrainingRecord, 'schema' | 'id' | 'createdAt'>;
+
+/** 入场安全教育 and other training: hours, date, trainer; validity checked by the domain at the gate. */
+export function addTraining(
+	doc: Y.Doc,
+	contractorId: string,
+	actor: Actor,
+	input: NewTraining,
+	now = new Date()
+): TrainingRecord {
+	if (!doc.getMap('workers').has(input.workerId)) {
+		throw new FieldError('workerId', 'UNKNOWN_WORKER', `unknown worker ${input.workerId}`);
+	}
+	if (input.validUntil && input.validUntil < input.date) {
+		throw new FieldError('validUntil', 'BEFORE_DATE', 'valid-until is before the training date');
+	}
+	const id = newId('T');
+	return putRecord(doc, contractorDoc(contractorId), actor, 'training', id, TrainingRecord, {
+		...input,
+		schema: 1,
+		id,
+		createdAt: now.toISOString()
+	});
+}
+
+export type NewMedical = Omit<MedicalRecord, 'schema' | 'id' | 'createdAt'>;
+
+/** An occupational medical exam (kept as a work-safety requirement, not consent-bound). */
+export function addMedical(
+	doc: Y.Doc,
+	contractorId: string,
+	actor: Actor,
+	input: NewMedical,
+	now = new Date()
+): MedicalRecord {
+	if (!doc.getMap('workers').has(input.workerId)) {
+		throw new FieldError('workerId', 'UNKNOWN_WORKER', `unknown worker ${input.workerId}`);
+	}
+	if (input.validUntil < input.examDate) {
+		throw new FieldError('validUntil', 'BEFORE_DATE', 'valid-until is before the exam date');
+	}
+	const id = newId('M');
+	return putRecord(doc, contractorDoc(contractorId), actor, 'medical', id, MedicalRecord, {
+		...input,
+		schema: 1,
+		id,
+		createdAt: now.toISOString()
+	});
 }

@@ -108,3 +108,44 @@ describe('ledger', () => {
 		expect(sortLedger(rows, 'status')[0]!.key).toBe('C1/W2');
 	});
 });
+
+describe('duplicates registered offline on two devices', () => {
+	it('both records survive the merge and both are flagged, never merged into one', async () => {
+		const { createWorker } = await import('./ledger-commands');
+		const org = { contractorSites: (c: string) => ({ C1: ['S1'] })[c] };
+		const actor = {
+			claims: {
+				iss: 'o',
+				sub: 'c1',
+				role: 'contractor' as const,
+				contractor: 'C1',
+				jti: 'j',
+				iat: 0,
+				exp: 4102444800
+			},
+			org
+		};
+		const phoneA = new Y.Doc();
+		const phoneB = new Y.Doc();
+		// Each device checks duplicates locally and finds none: they cannot see each other offline.
+		createWorker(phoneA, 'C1', actor, {
+			name: '张伟',
+			docType: 'resident_id',
+			docNumber: idFor(77)
+		});
+		createWorker(phoneB, 'C1', actor, {
+			name: '张伟',
+			docType: 'resident_id',
+			docNumber: idFor(77),
+			phone: '13800001111'
+		});
+		Y.applyUpdate(phoneA, Y.encodeStateAsUpdate(phoneB));
+		Y.applyUpdate(phoneB, Y.encodeStateAsUpdate(phoneA));
+		for (const doc of [phoneA, phoneB]) {
+			const rows = ledgerFromDocs([{ contractorId: 'C1', contractorName: '甲', doc }], null, now);
+			expect(rows).toHaveLength(2);
+			expect(rows.every((r) => r.duplicate)).toBe(true);
+			expect(rows.some((r) => r.worker.phone === '13800001111')).toBe(true);
+		}
+	});
+});
