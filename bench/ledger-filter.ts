@@ -1,6 +1,7 @@
 // ledger-filter: typing in the ledger's search box with 20,000 workers on the device, in the real
 // app in Chromium — from a keystroke to the filtered list and count on screen — plus the pure
 // filter and the ledger build in Node for reference.
+import { CHROMIUM, CHROMIUM_ARGS } from './lib/chromium';
 import { chromium } from '@playwright/test';
 import { join } from 'node:path';
 import { buildLedger, filterLedger } from '../src/lib/data/ledger';
@@ -19,16 +20,6 @@ import { fmt } from './lib/stats';
 
 const WORKERS = 20_000;
 const ROUNDS = 5;
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-dev-shm-usage',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync',
-	'--no-first-run'
-];
 
 /** What people type: a surname, a full name, an ID suffix digit by digit, a certificate number, a trade. */
 function queries(ledger: ReturnType<typeof generateLedger>): string[] {

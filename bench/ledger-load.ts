@@ -1,5 +1,6 @@
 // ledger-load: a 20,000-worker contractor document opened in a fresh Chromium profile, (a) from the
 // relay (empty device) and (b) from IndexedDB after restarting the browser with the relay stopped.
+import { CHROMIUM, CHROMIUM_ARGS } from './lib/chromium';
 import { chromium, type BrowserContext, type Page, type Route } from '@playwright/test';
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,16 +26,6 @@ import { fmt } from './lib/stats';
 
 const WORKERS = 20_000;
 const RUNS = 5;
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-dev-shm-usage',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync',
-	'--no-first-run'
-];
 const DOC = 'contractor:C1';
 
 const HTML =

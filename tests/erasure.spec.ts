@@ -13,6 +13,7 @@ import { contractorDoc } from '../src/lib/data/documents';
 import { registerWorker } from '../src/lib/data/ledger-commands';
 import { roomName, syncEndpoint } from '../src/lib/data/relay-protocol';
 import { serve, type RunningServer } from '../sync-server/server';
+import { seedSiteAndContractor } from './helpers';
 
 const MARKER = 'ERASE-ME-7f3a花生过敏';
 /** Split once anywhere, the marker still leaves one of these whole. */
@@ -82,27 +83,6 @@ function browserStores(page: Page): Promise<StoreHits[]> {
 const markerCount = async (page: Page) =>
 	(await browserStores(page)).reduce((n, s) => n + s.withMarker, 0);
 
-function seed(relay: RunningServer) {
-	const at = new Date().toISOString();
-	relay.relay.write('org', (doc) => {
-		doc.getMap('sites').set('S1', {
-			schema: 1,
-			id: 'S1',
-			name: '滨江一号工地',
-			kind: 'construction',
-			timeZone: 'Asia/Shanghai',
-			createdAt: at
-		});
-		doc.getMap('contractors').set('C1', {
-			schema: 1,
-			id: 'C1',
-			name: '华东焊接工程有限公司',
-			sites: ['S1'],
-			createdAt: at
-		});
-	});
-}
-
 /** The contractor's office PC: a stock y-websocket client in Node, writing through the relay. */
 async function office(relay: RunningServer) {
 	const doc = new Y.Doc();
@@ -144,7 +124,7 @@ test('withdrawing health consent erases the data from the browser IndexedDB and 
 		staticDir: join(process.cwd(), 'build'),
 		log: (line) => logs.push(line)
 	});
-	seed(relay);
+	seedSiteAndContractor(relay);
 
 	// The contractor admin's phone, synced with the relay.
 	const context = await browser.newContext({ viewport: { width: 390, height: 844 } });

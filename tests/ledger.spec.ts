@@ -8,39 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { residentIdCheckChar } from '../src/lib/domain';
 import type { Claims } from '../src/lib/data/access';
-import { serve, type RunningServer } from '../sync-server/server';
+import type { RunningServer } from '../sync-server/server';
+import { seedSiteAndContractor, startRelay } from './helpers';
 
-const staticDir = join(process.cwd(), 'build');
 // `npm run screenshots` keeps these in docs/; a normal run writes them under test-results/.
 const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
 const first17 = '33010219850312001';
 const ID = first17 + residentIdCheckChar(first17);
 const PHOTO = join(process.cwd(), 'static/icons/icon-512.png');
-
-function startRelay(dataDir: string, port = 0) {
-	return serve({ host: '127.0.0.1', port, dataDir, staticDir, log: () => {} });
-}
-
-function seed(relay: RunningServer) {
-	const at = new Date().toISOString();
-	relay.relay.write('org', (doc) => {
-		doc.getMap('sites').set('S1', {
-			schema: 1,
-			id: 'S1',
-			name: '滨江一号工地',
-			kind: 'construction',
-			timeZone: 'Asia/Shanghai',
-			createdAt: at
-		});
-		doc.getMap('contractors').set('C1', {
-			schema: 1,
-			id: 'C1',
-			name: '华东焊接工程有限公司',
-			sites: ['S1'],
-			createdAt: at
-		});
-	});
-}
 
 async function device(
 	browser: Browser,
@@ -65,7 +40,7 @@ async function device(
 test('a worker registered on a phone offline reaches staff with the photo', async ({ browser }) => {
 	const dataDir = mkdtempSync(join(tmpdir(), 'sitepass-ledger-e2e-'));
 	let relay = await startRelay(dataDir);
-	seed(relay);
+	seedSiteAndContractor(relay);
 	const port = relay.port;
 	const phone = await device(
 		browser,
@@ -185,7 +160,7 @@ test('a contractor imports a sheet: bad rows listed, fixed sheet imported whole,
 	const ExcelJS = (await import('exceljs')).default;
 	const dataDir = mkdtempSync(join(tmpdir(), 'sitepass-import-e2e-'));
 	const relay = await startRelay(dataDir);
-	seed(relay);
+	seedSiteAndContractor(relay);
 	const page = await device(
 		browser,
 		relay,

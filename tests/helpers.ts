@@ -1,0 +1,31 @@
+// Shared by the end-to-end tests: a relay started in-process on the built app, and the org every
+// ledger test starts from (one construction site, one contractor working there).
+import { join } from 'node:path';
+import { serve, type RunningServer } from '../sync-server/server';
+
+export const STATIC_DIR = join(process.cwd(), 'build');
+
+export function startRelay(dataDir: string, port = 0): Promise<RunningServer> {
+	return serve({ host: '127.0.0.1', port, dataDir, staticDir: STATIC_DIR, log: () => {} });
+}
+
+export function seedSiteAndContractor(relay: RunningServer): void {
+	const at = new Date().toISOString();
+	relay.relay.write('org', (doc) => {
+		doc.getMap('sites').set('S1', {
+			schema: 1,
+			id: 'S1',
+			name: '滨江一号工地',
+			kind: 'construction',
+			timeZone: 'Asia/Shanghai',
+			createdAt: at
+		});
+		doc.getMap('contractors').set('C1', {
+			schema: 1,
+			id: 'C1',
+			name: '华东焊接工程有限公司',
+			sites: ['S1'],
+			createdAt: at
+		});
+	});
+}
