@@ -141,6 +141,13 @@ test('a worker registered on a phone offline reaches staff with the photo', asyn
 	await training.getByLabel('学时').fill('8');
 	await training.getByRole('button', { name: '保存' }).click();
 	await expect(training).toContainText('入场安全教育 · 8 学时');
+	await training.getByRole('button', { name: '记录体检' }).click();
+	await training.getByLabel('有效期至').fill('2027-10-01');
+	await training.getByTestId('photo-medical').locator('input[type=file]').setInputFiles(PHOTO);
+	await expect(training.getByTestId('photo-medical').getByTestId('blob-image')).toBeVisible();
+	await training.getByRole('button', { name: '保存' }).click();
+	await expect(training).toContainText('合格 · 有效至 2027-10-01');
+	await expect(training.getByTestId('blob-image')).toBeVisible();
 	await laptop.screenshot({ path: `${SHOTS}/worker-zh.png` });
 
 	// The worker withdraws the health consent (through the contractor's phone): the data goes
