@@ -83,6 +83,8 @@ export const CertificateRecord = defineRecord({
 		verification: v.optional(v.nullable(verification)),
 		revokedOn: v.optional(v.nullable(isoDate)),
 		scans: v.optional(v.array(sha256)),
+		/** Verification link read from the card's QR code (new cards carry one). */
+		verifyUrl: v.optional(v.pipe(v.string(), v.maxLength(500), v.url())),
 		createdAt: isoTime,
 		updatedAt: isoTime
 	})
