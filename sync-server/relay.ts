@@ -218,6 +218,7 @@ export class Relay {
 	private readonly wss: WebSocketServer;
 	private readonly pingTimer: NodeJS.Timeout;
 	private closing = false;
+	private readonly commitListeners = new Set<(name: string, byRelay: boolean) => void>();
 
 	constructor(private readonly opts: RelayOptions) {
 		this.wss = new WebSocketServer({
@@ -306,6 +307,39 @@ export class Relay {
 		} finally {
 			if (holder.conns.size === 0) this.unload(holder);
 		}
+	}
+
+	/**
+	 * Calls `listener` after every stored change of any document (a client's update or the relay's
+	 * own write), with the document's name. Listeners must be quick and must not throw.
+	 */
+	onCommit(listener: (name: string, byRelay: boolean) => void): () => void {
+		this.commitListeners.add(listener);
+		return () => this.commitListeners.delete(listener);
+	}
+
+	/**
+	 * Reads a document without keeping it in memory: the live copy when it is loaded, else a
+	 * temporary copy from storage. `read` must not change it (use `write`).
+	 */
+	read<T>(name: string, read: (doc: Y.Doc) => T): T {
+		const live = this.holders.get(name);
+		if (live) return read(live.doc);
+		const ref = parseDocName(name);
+		if (!ref) throw new Error(`not a document: ${name}`);
+		const doc = this.storage.loadDoc(name, (d) => {
+			for (const map of DOC_MAPS[ref.kind]) d.getMap(map);
+		});
+		try {
+			return read(doc);
+		} finally {
+			doc.destroy();
+		}
+	}
+
+	/** Names of every stored document. */
+	docNames(): string[] {
+		return this.storage.docNames();
 	}
 
 	/** Folds a document's log into its snapshot now (erasure forces this). */
@@ -741,6 +775,13 @@ export class Relay {
 			if (conn !== origin && conn.mode !== 'w') this.send(conn, forward);
 		}
 		if (holder.name === ORG) this.recheckConnections();
+		for (const listener of this.commitListeners) {
+			try {
+				listener(holder.name, origin === null);
+			} catch (err) {
+				this.opts.log(`relay: a commit listener failed: ${String(err)}`);
+			}
+		}
 		if (erases) this.eraseNow(holder.name, holder.doc);
 		else if (this.storage.logLength(holder.name) > this.opts.compactAfter)
 			this.queueCompaction(holder);

@@ -34,7 +34,7 @@ describe('docAccess: the read/write table', () => {
 		// contractor admin: own company's documents, approval status of own submissions
 		['contractor', c1, 'contractor:C1', RW],
 		['contractor', c1, 'contractor:C2', NONE],
-		['contractor', c1, 'site:S1:control', R],
+		['contractor', c1, 'site:S1:control', RW],
 		['contractor', c1, 'site:S2:control', NONE],
 		['contractor', c1, 'org', R],
 		['contractor', c1, 'blacklist', NONE],
@@ -106,6 +106,51 @@ describe('authorizeChange: record paths', () => {
 
 	it('a contractor may not write an approval record', () => {
 		expect(can(c1, 'site:S1:control', add('decisions', 'h1'))?.code).toBe('READ_ONLY');
+	});
+
+	it("registry checks, warnings and digests are the relay's alone", () => {
+		for (const map of ['checks', 'warnings', 'digests']) {
+			expect(can(lead, 'site:S1:control', add(map, 'k'))?.code).toBe('READ_ONLY');
+			expect(can(c1, 'site:S1:control', add(map, 'k'))?.code).toBe('READ_ONLY');
+		}
+	});
+
+	it('staff record only their own manual checks, with the scanned answer', () => {
+		const manual = {
+			schema: 1,
+			trigger: 'manual',
+			by: 'u1',
+			source: 'manual:u1',
+			evidence: { scan: 'a'.repeat(64) }
+		};
+		expect(can(safety, 'site:S1:control', add('verifications', '01J', manual))).toBeNull();
+		const registry = { ...manual, trigger: 'schedule', source: 'http:sim', by: 'relay' };
+		expect(can(safety, 'site:S1:control', add('verifications', '01J', registry))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		const other = { ...manual, by: 'u2', source: 'manual:u2' };
+		expect(can(safety, 'site:S1:control', add('verifications', '01J', other))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		const noScan = { ...manual, evidence: {} };
+		expect(can(safety, 'site:S1:control', add('verifications', '01J', noScan))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(c1, 'site:S1:control', add('verifications', '01J', manual))?.code).toBe('READ_ONLY');
+	});
+
+	it('everyone acknowledges warnings for themselves only, and for good', () => {
+		const ack = { schema: 1, item: 'w', by: 'u1', at: '2026-11-28T00:00:00.000Z' };
+		expect(can(c1, 'site:S1:control', add('acks', 'w|u1', ack))).toBeNull();
+		expect(can(lead, 'site:S1:control', add('acks', 'w|u1', ack))).toBeNull();
+		expect(can(c1, 'site:S1:control', add('acks', 'w|u2', ack))?.code).toBe('NOT_OWN_RECORD');
+		expect(can(c1, 'site:S1:control', add('acks', 'w|u1', { ...ack, by: 'u2' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(c1, 'site:S1:control', { map: 'acks', key: 'w|u1', action: 'delete' })?.code).toBe(
+			'APPEND_ONLY'
+		);
+		expect(can(c1, 'site:S2:control', add('acks', 'w|u1', ack))?.code).toBe('FORBIDDEN_DOC');
 	});
 
 	it("a contractor may not write another contractor's worker", () => {

@@ -94,10 +94,11 @@ export function docAccess(claims: Claims, doc: DocRef | string, org: OrgView): D
 					return { read: ok, write: ok };
 				}
 				case 'control': {
+					// Writes only their own acknowledgements of warnings (authorizeChange).
 					const ok =
 						!!claims.contractor &&
 						(org.contractorSites(claims.contractor) ?? []).includes(ref.siteId);
-					return { read: ok, write: false };
+					return { read: ok, write: ok };
 				}
 				default:
 					return NONE;
@@ -149,6 +150,10 @@ export const DOC_MAPS = {
 		'settings',
 		'decisions',
 		'verifications',
+		'checks',
+		'warnings',
+		'digests',
+		'acks',
 		'permits',
 		'zones',
 		'assignments',
@@ -162,8 +167,17 @@ export const DOC_MAPS = {
 export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
 	// Un-revoking a token by deleting its entry would bring a lost device back.
 	org: ['revoked'],
-	control: ['decisions', 'verifications'],
+	control: ['decisions', 'verifications', 'acks'],
 	events: ['attendance', 'alerts', 'alertActions', 'pings']
+};
+
+/**
+ * Maps only the relay writes (its own writes bypass these checks): registry checks, warnings and
+ * digests are its findings, and no device may make or change them.
+ */
+export const RELAY_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
+	org: ['meta'],
+	control: ['checks', 'warnings', 'digests']
 };
 
 /** One change to one record, as the relay sees it after integrating an update. */
@@ -217,9 +231,13 @@ export function authorizeChange(
 			...at
 		};
 	}
-	if (doc.kind === 'org' && change.map === 'meta') {
-		// The org's identity and the relay's public key: written by the relay at creation only.
-		return { code: 'READ_ONLY', message: 'org meta is written by the relay only', ...at };
+	if (RELAY_ONLY[doc.kind]?.includes(change.map)) {
+		// The org's identity and key, registry checks, warnings: the relay's findings only.
+		return {
+			code: 'READ_ONLY',
+			message: `records in "${change.map}" are written by the relay only`,
+			...at
+		};
 	}
 	if (change.nested) {
 		return { code: 'NESTED_TYPE', message: 'records must be plain JSON values', ...at };
@@ -241,6 +259,41 @@ export function authorizeChange(
 			return {
 				code: 'NOT_OWN_RECORD',
 				message: 'a worker may only add its own location pings',
+				...at
+			};
+	}
+	if (doc.kind === 'control' && change.map === 'acks') {
+		// Everyone acknowledges for themselves only: key `<item>|<own id>`, `by` = own id.
+		const by = (change.value as { by?: unknown } | undefined)?.by;
+		if (!change.key.endsWith(`|${claims.sub}`) || by !== claims.sub)
+			return {
+				code: 'NOT_OWN_RECORD',
+				message: 'an acknowledgement can only be made for oneself',
+				...at
+			};
+		return null;
+	}
+	if (claims.role === 'contractor' && doc.kind === 'control') {
+		return { code: 'READ_ONLY', message: 'a contractor only acknowledges warnings here', ...at };
+	}
+	if (doc.kind === 'control' && change.map === 'verifications') {
+		// Devices record manual checks only, in their own name, with the registry's answer scanned;
+		// registry answers come from the relay alone.
+		const value = (change.value ?? {}) as {
+			source?: unknown;
+			by?: unknown;
+			trigger?: unknown;
+			evidence?: { scan?: unknown };
+		};
+		if (
+			value.trigger !== 'manual' ||
+			value.by !== claims.sub ||
+			value.source !== `manual:${claims.sub}` ||
+			typeof value.evidence?.scan !== 'string'
+		)
+			return {
+				code: 'NOT_OWN_RECORD',
+				message: 'a device may only record its own manual check, with the scanned answer',
 				...at
 			};
 	}

@@ -2,10 +2,10 @@
 // workers whose records changed are re-read (a remote edit costs one row, not 20,000), at most
 // once per animation frame. Duplicate flags follow a running count of identity numbers.
 import type * as Y from 'yjs';
-import { certificateStatus } from '../domain';
 import { CertificateRecord, Worker } from './contractor';
-import { barredNumbersOf, ledgerRow, type LedgerRow } from './ledger';
+import { barredNumbersOf, judgedCertificate, ledgerRow, type LedgerRow } from './ledger';
 import { readRecord } from './records';
+import { verificationIndexOf, type VerificationIndex } from './verification';
 
 export interface LedgerDoc {
 	contractorId: string;
@@ -30,19 +30,43 @@ export class LiveLedger {
 	#docCount = new Map<string, number>();
 	#barred = new Set<string>();
 	#blacklist: Y.Doc | null;
+	#controls: Y.Doc[] = [];
+	#verifications: VerificationIndex = verificationIndexOf([]);
+	#indexStale = false;
 	#dirty = new Set<string>();
 	#fullRebuild = false;
 	#scheduled = false;
 	#unobserve: (() => void)[] = [];
 
-	constructor(docs: LedgerDoc[], blacklist: Y.Doc | null) {
+	constructor(docs: LedgerDoc[], blacklist: Y.Doc | null, controls: Y.Doc[] = []) {
 		this.#blacklist = blacklist;
-		this.setDocs(docs);
+		this.setDocs(docs, controls);
 	}
 
-	/** The set of contractor documents changed (a contractor added or moved): build afresh. */
-	setDocs(docs: LedgerDoc[]) {
+	/**
+	 * The set of contractor documents (or of site control documents, which hold the registry's
+	 * answers) changed: build afresh.
+	 */
+	setDocs(docs: LedgerDoc[], controls: Y.Doc[] = this.#controls) {
 		for (const stop of this.#unobserve.splice(0)) stop();
+		this.#controls = controls;
+		for (const control of controls) {
+			for (const map of ['verifications', 'checks']) {
+				this.#watch(control.getMap(map), (keys) => {
+					this.#indexStale = true;
+					for (const k of keys) {
+						const value = control.getMap(map).get(k) as
+							{ contractorId?: unknown; workerId?: unknown; certificateId?: unknown } | undefined;
+						const c = String(value?.contractorId ?? '');
+						const w =
+							typeof value?.workerId === 'string'
+								? value.workerId
+								: this.#indexes.get(c)?.certWorker.get(String(value?.certificateId ?? ''));
+						if (w) this.#dirty.add(`${c}/${w}`);
+					}
+				});
+			}
+		}
 		this.#indexes = new Map(
 			docs.map((d) => [
 				d.contractorId,
@@ -117,7 +141,9 @@ export class LiveLedger {
 		const certs = index.source.doc.getMap('certificates');
 		const certificates = [...(index.workerCerts.get(workerId) ?? [])].flatMap((id) => {
 			const read = readRecord(CertificateRecord, certs.get(id));
-			return read.ok ? [{ record: read.record, status: certificateStatus(read.record, at) }] : [];
+			return read.ok
+				? [judgedCertificate(read.record, worker.record, this.#verifications, at)]
+				: [];
 		});
 		return ledgerRow(
 			index.source,
@@ -131,6 +157,8 @@ export class LiveLedger {
 		const started = performance.now();
 		this.#fullRebuild = false;
 		this.#dirty.clear();
+		this.#verifications = verificationIndexOf(this.#controls);
+		this.#indexStale = false;
 		this.#barred = this.#blacklist
 			? barredNumbersOf(this.#blacklist.getMap('entries').values())
 			: new Set();
@@ -159,6 +187,10 @@ export class LiveLedger {
 
 	#applyDirty() {
 		const started = performance.now();
+		if (this.#indexStale) {
+			this.#verifications = verificationIndexOf(this.#controls);
+			this.#indexStale = false;
+		}
 		const at = new Date();
 		const touched = new Set<string>();
 		for (const key of this.#dirty) {

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { residentIdCheckChar } from '../domain';
 import { filterLedger, ledgerFromDocs, sortLedger } from './ledger';
+import { certificateFingerprint } from './verification';
 
 const idFor = (seq: number) => {
 	const first17 = `11010519900101${String(seq).padStart(3, '0')}`;
@@ -28,7 +29,27 @@ function contractorDoc(workers: { id: string; name: string; seq: number; trade?:
 	return doc;
 }
 
+/** The registry's answers, as the relay records them in a site's control document. */
+const control = new Y.Doc();
+
 function addCert(doc: Y.Doc, id: string, workerId: string, number: string, expiresOn: string) {
+	const holder = doc.getMap('workers').get(workerId) as { name: string; docNumber: string };
+	const ulid = `01JZZZZZZZZZZZZZZZZZZZZZ${id.padStart(2, '0').slice(-2)}`;
+	control.getMap('verifications').set(ulid, {
+		schema: 1,
+		id: ulid,
+		certificateId: id,
+		contractorId: 'C1',
+		workerId,
+		fingerprint: certificateFingerprint({ code: 'SO-ELEC-HV', number }, holder),
+		outcome: 'genuine',
+		checkedAt: '2026-11-01T00:00:00.000Z',
+		source: 'http:test',
+		trigger: 'registration',
+		evidence: { attempts: 1 },
+		by: 'relay',
+		recordedAt: '2026-11-01T00:00:00.000Z'
+	});
 	doc.getMap('certificates').set(id, {
 		schema: 1,
 		id,
@@ -40,7 +61,6 @@ function addCert(doc: Y.Doc, id: string, workerId: string, number: string, expir
 		issuedOn: '2024-01-01',
 		expiresOn,
 		nextReviewOn: '2027-06-01',
-		verification: { outcome: 'genuine', checkedAt: '2026-11-01T00:00:00.000Z', source: 'test' },
 		createdAt: '2026-01-01T00:00:00.000Z',
 		updatedAt: '2026-01-01T00:00:00.000Z'
 	});
@@ -70,7 +90,8 @@ describe('ledger', () => {
 			{ contractorId: 'C2', contractorName: '蓝天电力', doc: c2 }
 		],
 		blacklist,
-		now
+		now,
+		[control]
 	);
 
 	it('has one row per worker with certificate statuses from the domain', () => {

@@ -11,6 +11,7 @@ import {
 import { BlacklistEntry } from './blacklist';
 import { CertificateRecord, Worker } from './contractor';
 import { readRecord } from './records';
+import { verificationIndexOf, verifiedCertificate, type VerificationIndex } from './verification';
 
 export interface LedgerCertificate {
 	record: CertificateRecord;
@@ -44,37 +45,48 @@ export interface LedgerSource {
 export function buildLedger(
 	sources: LedgerSource[],
 	barred: Iterable<unknown>,
-	at: Date | string
+	at: Date | string,
+	verifications: VerificationIndex | null = null
 ): LedgerRow[] {
 	const barredNumbers = barredNumbersOf(barred);
 	const rows: LedgerRow[] = [];
 	const seen = new Map<string, number>();
 	for (const source of sources) {
-		const certsByWorker = new Map<string, LedgerCertificate[]>();
+		const certsByWorker = new Map<string, CertificateRecord[]>();
 		for (const raw of source.certificates) {
 			const read = readRecord(CertificateRecord, raw);
 			if (!read.ok) continue;
 			const list = certsByWorker.get(read.record.workerId) ?? [];
-			list.push({ record: read.record, status: certificateStatus(read.record, at) });
+			list.push(read.record);
 			certsByWorker.set(read.record.workerId, list);
 		}
 		for (const raw of source.workers) {
 			const read = readRecord(Worker, raw);
 			if (!read.ok) continue;
 			const worker = read.record;
-			seen.set(worker.docNumber, (seen.get(worker.docNumber) ?? 0) + 1);
-			rows.push(
-				ledgerRow(
-					source,
-					worker,
-					certsByWorker.get(worker.id) ?? [],
-					barredNumbers.has(worker.docNumber)
-				)
+			const certificates = (certsByWorker.get(worker.id) ?? []).map((c) =>
+				judgedCertificate(c, worker, verifications, at)
 			);
+			seen.set(worker.docNumber, (seen.get(worker.docNumber) ?? 0) + 1);
+			rows.push(ledgerRow(source, worker, certificates, barredNumbers.has(worker.docNumber)));
 		}
 	}
 	for (const row of rows) row.duplicate = (seen.get(row.worker.docNumber) ?? 0) > 1;
 	return rows;
+}
+
+/**
+ * A certificate as the ledger shows it: judged with the verification the site control documents
+ * establish (verification.ts), never with what the contractor's own record claims.
+ */
+export function judgedCertificate(
+	record: CertificateRecord,
+	holder: Worker,
+	verifications: VerificationIndex | null,
+	at: Date | string
+): LedgerCertificate {
+	const verified = verifiedCertificate(record, holder, verifications);
+	return { record: verified, status: certificateStatus(verified, at) };
 }
 
 /** One worker's row (whether it is a duplicate is decided across all rows, by the caller). */
@@ -205,7 +217,8 @@ export function sortLedger(rows: readonly LedgerRow[], by: LedgerSort): LedgerRo
 export function ledgerFromDocs(
 	contractors: { contractorId: string; contractorName: string; doc: Y.Doc }[],
 	blacklist: Y.Doc | null,
-	at: Date | string
+	at: Date | string,
+	controls: Y.Doc[] = []
 ): LedgerRow[] {
 	return buildLedger(
 		contractors.map(({ contractorId, contractorName, doc }) => ({
@@ -215,6 +228,7 @@ export function ledgerFromDocs(
 			certificates: doc.getMap('certificates').values()
 		})),
 		blacklist ? blacklist.getMap('entries').values() : [],
-		at
+		at,
+		verificationIndexOf(controls)
 	);
 }

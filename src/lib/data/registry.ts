@@ -17,6 +17,13 @@ import type { DocKind } from './documents';
 import { Alert, AttendanceEvent, LocationPing } from './events';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
 import { readRecord, type RecordType } from './records';
+import { CertificateCheck, VerificationRecord } from './verification';
+import {
+	Acknowledgement,
+	CertificateSettings,
+	CertificateWarning,
+	WarningDigest
+} from './warnings';
 
 export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>> } = {
 	org: {
@@ -36,6 +43,13 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		emergency: EmergencyContact,
 		consents: ConsentRecord,
 		applications: EntryApplication
+	},
+	control: {
+		verifications: VerificationRecord,
+		checks: CertificateCheck,
+		warnings: CertificateWarning,
+		digests: WarningDigest,
+		acks: Acknowledgement
 	},
 	blacklist: { entries: BlacklistEntry },
 	events: { attendance: AttendanceEvent, alerts: Alert, pings: LocationPing }
