@@ -18,12 +18,7 @@ import { Alert, AttendanceEvent, LocationPing } from './events';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
 import { readRecord, type RecordType } from './records';
 import { CertificateCheck, VerificationRecord } from './verification';
-import {
-	Acknowledgement,
-	CertificateSettings,
-	CertificateWarning,
-	WarningDigest
-} from './warnings';
+import { Acknowledgement, CertificateWarning, WarningDigest } from './warnings';
 
 export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>> } = {
 	org: {
