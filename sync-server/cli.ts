@@ -1,5 +1,6 @@
 // The `sitepass` command line: `sitepass serve` runs the relay and serves the app; `sitepass token`
-// signs a token for this relay's org (bootstrap and tooling; people get theirs by enrolment).
+// signs a token for this relay's org (bootstrap and tooling; people get theirs by enrolment);
+// `sitepass registry-sim` runs a stand-in certificate registry for demos and tests.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -7,6 +8,13 @@ import { ROLES, STAFF_ROLES, type Claims, type Role, type StaffRole } from '../s
 import { claimProblems, parseClaims, parseTtl } from '../src/lib/data/claims';
 import { ID_PATTERN } from '../src/lib/data/documents';
 import { openDataDir } from './datadir';
+import {
+	loadSeedFile,
+	SeedError,
+	SIMULATOR_MODES,
+	startRegistrySimulator,
+	type SimulatorMode
+} from './registry/simulator';
 import { DEFAULT_MAX_MESSAGE_BYTES, serve } from './server';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -21,6 +29,9 @@ Usage:
                  [--max-message-bytes N]
   sitepass token --role ROLE --sub ID [--staff-role project_lead|safety|director]
                  [--site S]... [--contractor C] [--ttl 30d] [--data ./data]
+  sitepass registry-sim --seed FILE [--port 8790] [--host 127.0.0.1]
+                 [--mode normal|slow|down|refuse|flaky|wrong] [--delay-ms N]
+                 [--fail-rate P] [--api-key KEY]
   sitepass --version
   sitepass help
 
@@ -29,6 +40,10 @@ serve   Runs the site relay and serves the SitePass app on the same address. On 
 token   Prints a signed token for this org (roles: ${ROLES.join(', ')}); creates the org
         first if the data folder is empty. Staff need --staff-role, a contractor admin
         --contractor, a gate or worker at least one --site.
+registry-sim
+        Runs a certificate registry simulator speaking SitePass's registry protocol
+        (sync-server/registry/README.md), answering from a seed file; for demos and tests, not
+        a real registry. Its mode can be switched while it runs: POST /_sim/mode.
 `;
 
 export async function main(argv: string[]): Promise<number | undefined> {
@@ -43,6 +58,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
 	}
 	if (command === 'serve') return runServe(rest);
 	if (command === 'token') return runToken(rest);
+	if (command === 'registry-sim') return runRegistrySim(rest);
 	process.stderr.write(`sitepass: unknown command "${command}"\n\n${HELP}`);
 	return 2;
 }
@@ -214,4 +230,86 @@ function runToken(argv: string[]): number {
 	} finally {
 		data.close();
 	}
+}
+
+async function runRegistrySim(argv: string[]): Promise<number | undefined> {
+	let values;
+	try {
+		({ values } = parseArgs({
+			args: argv,
+			options: {
+				seed: { type: 'string' },
+				host: { type: 'string', default: '127.0.0.1' },
+				port: { type: 'string', default: '8790' },
+				mode: { type: 'string', default: 'normal' },
+				'delay-ms': { type: 'string' },
+				'fail-rate': { type: 'string' },
+				'api-key': { type: 'string' }
+			},
+			strict: true
+		}));
+	} catch (err) {
+		return fail('registry-sim', (err as Error).message);
+	}
+	const problems: string[] = [];
+	if (!values.seed) problems.push('--seed FILE is required (see sync-server/registry/fixtures)');
+	const port = Number(values.port);
+	if (!Number.isInteger(port) || port < 0 || port > 65535) {
+		problems.push(`--port must be a number from 0 to 65535, got "${values.port}"`);
+	}
+	const mode = values.mode as SimulatorMode;
+	if (!SIMULATOR_MODES.includes(mode)) {
+		problems.push(`--mode must be one of ${SIMULATOR_MODES.join(', ')}`);
+	}
+	const delayMs = values['delay-ms'] === undefined ? undefined : Number(values['delay-ms']);
+	if (delayMs !== undefined && !(Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= 600_000)) {
+		problems.push('--delay-ms must be a whole number of ms from 0 to 600000');
+	}
+	const failRate = values['fail-rate'] === undefined ? undefined : Number(values['fail-rate']);
+	if (failRate !== undefined && !(failRate >= 0 && failRate <= 1)) {
+		problems.push('--fail-rate must be a fraction from 0 to 1');
+	}
+	if (values['api-key'] !== undefined && !/^[\x21-\x7e]{8,200}$/.test(values['api-key'])) {
+		problems.push('--api-key must be 8 to 200 printable ASCII characters without spaces');
+	}
+	if (problems.length) return fail('registry-sim', problems.join('\n  '));
+
+	let seed;
+	try {
+		seed = loadSeedFile(values.seed!);
+	} catch (err) {
+		if (err instanceof SeedError) return fail('registry-sim', `bad seed: ${err.message}`);
+		throw err;
+	}
+	let sim;
+	try {
+		sim = await startRegistrySimulator({
+			seed,
+			host: values.host,
+			port,
+			mode,
+			modeOptions: {
+				...(delayMs !== undefined ? { delayMs } : {}),
+				...(failRate !== undefined ? { failRate } : {})
+			},
+			apiKey: values['api-key']
+		});
+	} catch (err) {
+		return fail('registry-sim', (err as Error).message, 1);
+	}
+	process.stdout.write(
+		`SitePass registry simulator running at ${sim.url}  (${seed.certificates.length} certificates, ` +
+			`mode ${mode}). Not a real registry. Switch modes: POST ${sim.url}/_sim/mode\n`
+	);
+	const stop = async (signal: string) => {
+		process.stdout.write(`sitepass registry-sim: ${signal}, stopping\n`);
+		try {
+			await sim.close();
+		} finally {
+			process.exit(0);
+		}
+	};
+	process.once('SIGINT', () => void stop('SIGINT'));
+	process.once('SIGTERM', () => void stop('SIGTERM'));
+	return undefined;
 }
