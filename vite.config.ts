@@ -1,17 +1,53 @@
-// Vite configuration: SvelteKit, the PWA service worker (precaches the app shell), and unit tests.
+// Vite configuration: SvelteKit, the PWA service worker (precaches the app shell and the scan
+// engines), and unit tests.
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { VENDOR_FILES } from './src/lib/scan/vendor.js';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
 	version: string;
 };
 
+/**
+ * Copies the QR and OCR engines' files (wasm, worker, Chinese model) from node_modules into the
+ * client build under /vendor/, and serves them from there in `vite dev`: the app never asks a CDN.
+ */
+function vendorFiles(): Plugin {
+	const source = (from: string) => new URL(`./node_modules/${from}`, import.meta.url);
+	const byUrl = new Map(VENDOR_FILES.map((f) => [f.to, f.from]));
+	const types: Record<string, string> = { js: 'text/javascript', wasm: 'application/wasm' };
+	return {
+		name: 'sitepass-vendor-files',
+		configureServer(server) {
+			server.middlewares.use((req, res, next) => {
+				const from = byUrl.get((req.url ?? '').split('?')[0]!);
+				if (!from) return next();
+				const ext = from.split('.').pop()!;
+				res.setHeader('content-type', types[ext] ?? 'application/octet-stream');
+				createReadStream(source(from)).pipe(res);
+			});
+		},
+		generateBundle() {
+			if (this.environment.config.consumer !== 'client') return;
+			for (const file of VENDOR_FILES) {
+				this.emitFile({
+					type: 'asset',
+					fileName: file.to.slice(1),
+					source: readFileSync(source(file.from))
+				});
+			}
+		}
+	};
+}
+
 export default defineConfig({
 	define: { __SITEPASS_VERSION__: JSON.stringify(pkg.version) },
 	plugins: [
 		sveltekit(),
+		vendorFiles(),
 		SvelteKitPWA({
 			// Register /sw.js from any depth (SvelteKit's relative base would give ./sw.js).
 			base: '/',
@@ -49,7 +85,21 @@ export default defineConfig({
 				]
 			},
 			workbox: {
-				globPatterns: ['client/**/*.{js,css,ico,png,svg,webp,woff,woff2,webmanifest}'],
+				globPatterns: [
+					'client/**/*.{js,css,ico,png,svg,webp,woff,woff2,webmanifest}',
+					...VENDOR_FILES.filter((f) => f.precache).map((f) => `client${f.to}`)
+				],
+				globIgnores: VENDOR_FILES.filter((f) => !f.precache).map((f) => `client${f.to}`),
+				// The OCR core's wasm is 2.9 MB; everything else precached is far smaller.
+				maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+				// Vendor files left out of the precache (the non-SIMD OCR core) are kept once fetched.
+				runtimeCaching: [
+					{
+						urlPattern: ({ url }) => url.pathname.startsWith('/vendor/'),
+						handler: 'CacheFirst',
+						options: { cacheName: 'sitepass-vendor' }
+					}
+				],
 				navigateFallback: '/',
 				navigateFallbackDenylist: [/^\/(sync|blobs|api|healthz)/],
 				clientsClaim: true,
