@@ -1,5 +1,6 @@
 // The relay's enrolment REST API: a device trades a one-time code for a token, an admin creates
-// codes for new users and devices and revokes tokens. JSON in and out; bad input is a 4xx.
+// codes for new users and devices and revokes tokens; devices sign up for Web Push (push.ts). JSON
+// in and out; bad input is a 4xx.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
 import type { Claims } from '../src/lib/data/access';
@@ -13,6 +14,7 @@ import {
 	randomId,
 	type DataDir
 } from './datadir';
+import { parseSubscription, type PushService } from './push';
 import type { Relay } from './relay';
 import { newJti, signToken } from './tokens';
 
@@ -28,6 +30,8 @@ export interface ApiContext {
 	publicUrl?: string;
 	tls: boolean;
 	log: (line: string) => void;
+	/** Web Push; without it the /api/push/ endpoints answer 503. */
+	push?: PushService;
 }
 
 class HttpError extends Error {
@@ -115,20 +119,29 @@ const RevokeBody = v.object({
 	reason: v.optional(v.pipe(v.string(), v.maxLength(200)))
 });
 
+const UnsubscribeBody = v.object({
+	endpoint: v.pipe(v.string(), v.minLength(1), v.maxLength(2048))
+});
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function createApi(ctx: ApiContext) {
 	const { relay, data } = ctx;
 
-	function requireAdmin(req: IncomingMessage): Claims {
+	function requireToken(req: IncomingMessage): Claims {
 		const header = req.headers.authorization ?? '';
 		const match = /^Bearer\s+(\S+)$/i.exec(header);
 		const check = relay.verify(match?.[1]);
 		if (!check.ok) throw new HttpError(401, check.code, check.message);
-		if (check.claims.role !== 'admin') {
+		return check.claims;
+	}
+
+	function requireAdmin(req: IncomingMessage): Claims {
+		const claims = requireToken(req);
+		if (claims.role !== 'admin') {
 			throw new HttpError(403, 'FORBIDDEN', 'only an admin may do this');
 		}
-		return check.claims;
+		return claims;
 	}
 
 	function linkBase(req: IncomingMessage): string {
@@ -275,21 +288,54 @@ export function createApi(ctx: ApiContext) {
 		return { status: 200, body: { ok: true, jti: body.jti } };
 	}
 
+	function requirePush(): PushService {
+		if (!ctx.push) throw new HttpError(503, 'PUSH_UNAVAILABLE', 'this relay does not send push');
+		return ctx.push;
+	}
+
+	// The key is public by design (it goes into every browser's subscription): no token needed.
+	async function pushKey() {
+		return { status: 200, body: { ok: true, publicKey: requirePush().publicKey } };
+	}
+
+	async function pushSubscribe(req: IncomingMessage) {
+		const claims = requireToken(req);
+		const push = requirePush();
+		const raw = await readJson(req);
+		const parsed = parseSubscription(raw);
+		if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
+		const label = (raw as { deviceLabel?: unknown }).deviceLabel;
+		push.subscribe(claims, parsed.subscription, typeof label === 'string' ? label : undefined);
+		ctx.log(`push: ${claims.sub} (${claims.role}) subscribed jti=${claims.jti}`);
+		return { status: 200, body: { ok: true } };
+	}
+
+	async function pushUnsubscribe(req: IncomingMessage) {
+		const claims = requireToken(req);
+		const push = requirePush();
+		const body = parseBody(UnsubscribeBody, await readJson(req));
+		return { status: 200, body: { ok: true, removed: push.unsubscribe(claims, body.endpoint) } };
+	}
+
 	const routes: Record<
 		string,
 		(req: IncomingMessage) => Promise<{ status: number; body: unknown }>
 	> = {
 		'/api/enrol': enrol,
 		'/api/enrolments': createEnrolment,
-		'/api/revoke': revoke
+		'/api/revoke': revoke,
+		'/api/push/subscribe': pushSubscribe,
+		'/api/push/unsubscribe': pushUnsubscribe
 	};
+	const getRoutes: typeof routes = { '/api/push/key': pushKey };
 
 	/** Answers an /api/ request; false when the path is not one of ours. */
 	return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> => {
-		const route = routes[pathname];
+		const method = getRoutes[pathname] ? 'GET' : 'POST';
+		const route = getRoutes[pathname] ?? routes[pathname];
 		if (!route) return false;
-		if (req.method !== 'POST') {
-			res.setHeader('allow', 'POST');
+		if (req.method !== method) {
+			res.setHeader('allow', method);
 			sendJson(res, 405, {
 				ok: false,
 				error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here` }

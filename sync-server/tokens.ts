@@ -36,7 +36,7 @@ function keysFrom(privateKey: KeyObject): RelayKeys {
 }
 
 /** Writes a file with mode 0600 via a temporary name, so a crash never leaves half a key. */
-function writeSecret(path: string, text: string): void {
+export function writeSecret(path: string, text: string): void {
 	const tmp = `${path}.${process.pid}.tmp`;
 	writeFileSync(tmp, text, { mode: 0o600 });
 	chmodSync(tmp, 0o600);
