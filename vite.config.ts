@@ -104,7 +104,9 @@ export default defineConfig({
 				navigateFallbackDenylist: [/^\/(sync|blobs|api|healthz)/],
 				clientsClaim: true,
 				skipWaiting: true,
-				cleanupOutdatedCaches: true
+				cleanupOutdatedCaches: true,
+				// Web Push handlers (push, notificationclick), kept as a plain file in static/.
+				importScripts: ['/push-sw.js']
 			}
 		})
 	],

@@ -26,7 +26,8 @@ const HELP = `SitePass ${VERSION} — 特种作业外包人员管控
 Usage:
   sitepass serve [--host 127.0.0.1] [--port 8787] [--data ./data] [--static DIR]
                  [--tls-cert FILE --tls-key FILE] [--org-name NAME] [--public-url URL]
-                 [--max-message-bytes N]
+                 [--max-message-bytes N] [--registry-url URL] [--registry-rate 5]
+                 [--verify-every 7d] [--verify-near 1d] [--digest-hour 7]
   sitepass token --role ROLE --sub ID [--staff-role project_lead|safety|director]
                  [--site S]... [--contractor C] [--ttl 30d] [--data ./data]
   sitepass registry-sim --seed FILE [--port 8790] [--host 127.0.0.1]
@@ -37,6 +38,9 @@ Usage:
 
 serve   Runs the site relay and serves the SitePass app on the same address. On its first start
         in an empty data folder it creates the org and prints a one-time admin enrolment link.
+        With --registry-url (or SITEPASS_REGISTRY_URL; key in SITEPASS_REGISTRY_KEY) it asks
+        that certificate registry proxy about every certificate on registration, on change,
+        every --verify-every and daily (--verify-near) within 60 days of expiry or review.
 token   Prints a signed token for this org (roles: ${ROLES.join(', ')}); creates the org
         first if the data folder is empty. Staff need --staff-role, a contractor admin
         --contractor, a gate or worker at least one --site.
@@ -82,7 +86,12 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 				'tls-key': { type: 'string' },
 				'org-name': { type: 'string' },
 				'public-url': { type: 'string' },
-				'max-message-bytes': { type: 'string', default: String(DEFAULT_MAX_MESSAGE_BYTES) }
+				'max-message-bytes': { type: 'string', default: String(DEFAULT_MAX_MESSAGE_BYTES) },
+				'registry-url': { type: 'string' },
+				'registry-rate': { type: 'string', default: '5' },
+				'verify-every': { type: 'string', default: '7d' },
+				'verify-near': { type: 'string', default: '1d' },
+				'digest-hour': { type: 'string', default: '7' }
 			},
 			strict: true
 		}));
@@ -107,6 +116,23 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 	if (values['public-url'] && !/^https?:\/\/[^/\s]+\/?$/.test(values['public-url'])) {
 		return fail('serve', '--public-url must look like https://host[:port]');
 	}
+	const registryUrl = values['registry-url'] ?? process.env.SITEPASS_REGISTRY_URL;
+	if (registryUrl && !/^https?:\/\/[^\s]+$/.test(registryUrl)) {
+		return fail('serve', '--registry-url must be an http(s) URL of the registry proxy');
+	}
+	const registryRate = Number(values['registry-rate']);
+	if (!(registryRate > 0 && registryRate <= 10_000)) {
+		return fail('serve', '--registry-rate must be requests per second, above 0 and at most 10000');
+	}
+	const every = parseTtl(values['verify-every']);
+	const near = parseTtl(values['verify-near']);
+	if (every === null || near === null) {
+		return fail('serve', '--verify-every and --verify-near take a period like 7d, 1d or 12h');
+	}
+	const digestHour = Number(values['digest-hour']);
+	if (!Number.isInteger(digestHour) || digestHour < 0 || digestHour > 23) {
+		return fail('serve', '--digest-hour must be an hour from 0 to 23 (site time)');
+	}
 	if (!existsSync(values.static)) {
 		return fail(
 			'serve',
@@ -124,7 +150,16 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 			tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined,
 			orgName,
 			publicUrl: values['public-url'],
-			maxMessageBytes
+			maxMessageBytes,
+			// The key stays out of the command line (and so out of `ps`): environment only.
+			registry: registryUrl
+				? {
+						endpoint: registryUrl,
+						apiKey: process.env.SITEPASS_REGISTRY_KEY || undefined,
+						ratePerSecond: registryRate
+					}
+				: null,
+			verification: { everyMs: every * 1000, nearMs: near * 1000, digestHour }
 		});
 	} catch (err) {
 		return fail('serve', (err as Error).message, 1);

@@ -88,6 +88,33 @@ describe('contractor admin', () => {
 		expect(other.map('workers').size).toBe(0);
 	});
 
+	it('warnings: a contractor acknowledges its own over the socket, and can forge none', async () => {
+		const ack = (by: string) => ({ schema: 1, item: 'c-1:expiring:2026-12-20', by, at: at() });
+		const contractor = open(relay.server, 'site:S1:control', T.c1());
+		await contractor.synced();
+		contractor.map('acks').set('c-1:expiring:2026-12-20|c1admin', ack('c1admin'));
+		await waitFor(
+			() => 'c-1:expiring:2026-12-20|c1admin' in stored(relay.server, 'site:S1:control', 'acks'),
+			'acknowledgement stored'
+		);
+		contractor.map('warnings').set('fake', { schema: 1 });
+		await refused(contractor, 4403, 'READ_ONLY warnings/fake');
+		expect(stored(relay.server, 'site:S1:control', 'warnings')).toEqual({});
+
+		// Staff record a manual check in their own name; a forged registry answer is refused.
+		const safety = open(relay.server, 'site:S1:control', T.safety());
+		await safety.synced();
+		safety.map('verifications').set('01JZZZZZZZZZZZZZZZZZZZZZZZ', {
+			schema: 1,
+			trigger: 'schedule',
+			source: 'http:registry',
+			by: 'relay',
+			evidence: {}
+		});
+		await refused(safety, 4403, /NOT_OWN_RECORD verifications/);
+		expect(stored(relay.server, 'site:S1:control', 'verifications')).toEqual({});
+	});
+
 	it('writing an approval into site control closes the socket; nothing is stored or forwarded', async () => {
 		const staff = open(relay.server, 'site:S1:control', T.lead());
 		await staff.synced();
@@ -96,7 +123,8 @@ describe('contractor admin', () => {
 		await contractor.synced();
 		await waitFor(() => contractor.map('decisions').has('D1'), 'contractor reads approvals');
 		contractor.map('decisions').set('FORGED', { schema: 1, decision: 'approved', by: 'lead1' });
-		await refused(contractor, 4403, 'READ_ONLY site:S1:control');
+		// The connection may write (its own acknowledgements of warnings); this record it may not.
+		await refused(contractor, 4403, 'READ_ONLY decisions/FORGED');
 		// The staff client keeps its socket and never sees the forged record, now or after a fresh sync.
 		staff.map('decisions').set('D2', { schema: 1, decision: 'approved', by: 'lead1', at: at() });
 		const fresh = open(relay.server, 'site:S1:control', T.lead());

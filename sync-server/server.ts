@@ -15,7 +15,10 @@ import { checkRecord, readRecord } from '../src/lib/data/records';
 import { createApi, sendJson } from './api';
 import { createBlobHandler, DEFAULT_MAX_BLOB_BYTES } from './blobs';
 import { openDataDir } from './datadir';
+import { PushService, type PushOptions } from './push';
+import { createHttpRegistry, type HttpRegistry, type HttpRegistryOptions } from './registry/http';
 import { Relay } from './relay';
+import { VerificationScheduler, type SchedulerOptions } from './verification/scheduler';
 import { createStaticHandler } from './static';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -45,6 +48,18 @@ export interface ServeOptions {
 	pendingTimeoutMs?: number;
 	/** WebSocket ping interval (default 30 s). */
 	pingIntervalMs?: number;
+	/**
+	 * The certificate registry (an organisation's proxy speaking sync-server/registry/README.md).
+	 * Without one the relay still watches dates and warns; checks are then manual only.
+	 */
+	registry?: HttpRegistryOptions | null;
+	/** The certificate watch: intervals, digest hour; tests pass a clock and run passes by hand. */
+	verification?: Omit<SchedulerOptions, 'relay' | 'registry' | 'push' | 'log'> & {
+		/** Start the timer (default true; tests drive `tick()` themselves). */
+		autoStart?: boolean;
+	};
+	/** Web Push settings (VAPID subject, TTL, timeouts; an https agent in tests). */
+	push?: PushOptions;
 }
 
 export interface RunningServer {
@@ -54,6 +69,10 @@ export interface RunningServer {
 	/** The first admin's one-time enrolment link, on the start that created the org; else null. */
 	adminLink: string | null;
 	relay: Relay;
+	/** The certificate watch (registry checks, warnings, digests). */
+	verification: VerificationScheduler;
+	/** Web Push to enrolled devices: `push.send(audience, payload)`. */
+	push: PushService;
 	/** Signs a token for this org (tests and tooling; people get theirs through enrolment). */
 	issueToken(claims: Omit<Claims, 'iss' | 'jti' | 'iat' | 'exp'>, ttlSeconds?: number): string;
 	close(): Promise<void>;
@@ -126,7 +145,33 @@ async function listen(
 	relay: Relay
 ): Promise<RunningServer> {
 	const serveStatic = createStaticHandler(options.staticDir);
-	const api = createApi({ relay, data, publicUrl: options.publicUrl, tls: !!options.tls, log });
+	const push = new PushService({
+		...options.push,
+		relay,
+		dataDir: data.dir,
+		log,
+		publicUrl: options.publicUrl
+	});
+	const registry: HttpRegistry | null = options.registry
+		? createHttpRegistry(options.registry)
+		: null;
+	const { autoStart = true, ...watch } = options.verification ?? {};
+	const verification = new VerificationScheduler({
+		...watch,
+		relay,
+		registry,
+		log,
+		push: (audience, payload) => push.send(audience, payload)
+	});
+	if (autoStart) verification.start();
+	const api = createApi({
+		relay,
+		data,
+		publicUrl: options.publicUrl,
+		tls: !!options.tls,
+		log,
+		push
+	});
 	const blobs = createBlobHandler({
 		relay,
 		storage: data.storage,
@@ -220,6 +265,8 @@ async function listen(
 		orgId: data.orgId,
 		adminLink,
 		relay,
+		push,
+		verification,
 		issueToken(claims, ttlSeconds = 3600) {
 			const iat = Math.floor(Date.now() / 1000);
 			return signToken(
@@ -229,6 +276,9 @@ async function listen(
 		},
 		close() {
 			closed ??= (async () => {
+				await verification.stop();
+				registry?.close();
+				push.close();
 				const stopped = new Promise<void>((done) => server.close(() => done()));
 				server.closeAllConnections?.();
 				await relay.close();

@@ -57,6 +57,8 @@ export async function startRelay(
 		dataDir: root.dataDir,
 		staticDir: root.staticDir,
 		log: (line) => logs.push(line),
+		// Tests that need the certificate watch drive their own (fake clock, simulator).
+		verification: { autoStart: false },
 		...options
 	});
 	return { server, logs, ...root };

@@ -225,7 +225,10 @@ describe('the certificate watch', () => {
 		]);
 		// Urgent findings are pushed at once, to staff of the site and to the contractor.
 		expect(pushes.map((p) => p.audience)).toEqual(
-			expect.arrayContaining([{ site: 'S1', roles: ['staff'] }, { contractor: 'C1' }])
+			expect.arrayContaining([
+				{ site: 'S1', roles: ['staff'] },
+				{ contractor: 'C1', roles: ['contractor'] }
+			])
 		);
 		// One digest today for staff, listing all four.
 		const digests = control<{ newWarnings: string[]; counts: Record<string, number> }>('digests');

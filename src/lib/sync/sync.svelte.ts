@@ -123,6 +123,11 @@ export class SyncManager {
 		return this.open(name).doc;
 	}
 
+	/** Whether this device keeps a replica of `name` (without opening one). */
+	has(name: string): boolean {
+		return this.#replicas.has(name);
+	}
+
 	#openReadable(orgDoc: Y.Doc) {
 		const claims = this.#claims;
 		if (!claims) return;

@@ -35,11 +35,22 @@ export const NAV: readonly NavItem[] = [
 	{ id: 'admin', href: '/admin', label: 'nav.admin', icon: 'settings', roles: ['role.admin'] }
 ];
 
+/** Pages reached from the top bar rather than the menu (the bell). */
+export const TOP_BAR: readonly NavItem[] = [
+	{
+		id: 'notifications',
+		href: '/notifications',
+		label: 'nav.notifications',
+		icon: 'bell',
+		roles: []
+	}
+];
+
 /** The nav item a path belongs to ('/ledger/w/1' belongs to ledger). */
 export function activeNav(pathname: string): NavItem | undefined {
 	const path = pathname.replace(/\/+$/, '') || '/';
 	if (path === '/') return NAV[0];
-	return NAV.find(
+	return [...NAV, ...TOP_BAR].find(
 		(item) => item.href !== '/' && (path === item.href || path.startsWith(item.href + '/'))
 	);
 }
