@@ -7,6 +7,8 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Claims } from '../src/lib/data/access';
+import { signDecision } from '../src/lib/data/approvals';
+import { newSecretKey, recordHash, softwareSigner } from '../src/lib/data/signing';
 import { signToken } from './tokens';
 import {
 	connect,
@@ -17,6 +19,7 @@ import {
 	token,
 	waitFor,
 	type Client,
+	registerKey,
 	type TestRelay
 } from './testing';
 
@@ -116,26 +119,81 @@ describe('contractor admin', () => {
 	});
 
 	it('writing an approval into site control closes the socket; nothing is stored or forwarded', async () => {
+		const lead = registerKey(relay.server, 'lead1', { staffRole: 'project_lead', sites: ['S1'] });
+		const decide = async (step: number, prev: string | null) =>
+			signDecision(lead, {
+				site: 'S1',
+				application: 'C1/A1',
+				worker: 'w1',
+				round: '2026-11-28T01:00:00.000Z',
+				step,
+				stepId: 'lead_review',
+				decision: 'approve',
+				comment: '',
+				conditions: [],
+				signer: 'lead1',
+				prev,
+				at: at()
+			});
+		const d1 = await decide(0, null);
 		const staff = open(relay.server, 'site:S1:control', T.lead());
 		await staff.synced();
-		staff.map('decisions').set('D1', { schema: 1, decision: 'approved', by: 'lead1', at: at() });
+		staff.map('decisions').set(d1.hash, d1.record);
 		const contractor = open(relay.server, 'site:S1:control', T.c1());
 		await contractor.synced();
-		await waitFor(() => contractor.map('decisions').has('D1'), 'contractor reads approvals');
-		contractor.map('decisions').set('FORGED', { schema: 1, decision: 'approved', by: 'lead1' });
+		await waitFor(() => contractor.map('decisions').has(d1.hash), 'contractor reads approvals');
+		// A contractor replaying the lead's own, validly signed record is refused all the same.
+		const d2 = await decide(0, d1.hash);
+		contractor.map('decisions').set(d2.hash, d2.record);
 		// The connection may write (its own acknowledgements of warnings); this record it may not.
-		await refused(contractor, 4403, 'READ_ONLY decisions/FORGED');
-		// The staff client keeps its socket and never sees the forged record, now or after a fresh sync.
-		staff.map('decisions').set('D2', { schema: 1, decision: 'approved', by: 'lead1', at: at() });
+		await refused(contractor, 4403, `READ_ONLY decisions/${d2.hash}`);
+		// The staff client keeps its socket and never sees the refused record, now or after a fresh sync.
+		const d3 = await decide(0, d1.hash);
+		staff.map('decisions').set(d3.hash, d3.record);
 		const fresh = open(relay.server, 'site:S1:control', T.lead());
 		await fresh.synced();
-		expect(fresh.map('decisions').has('D2')).toBe(true);
-		expect(fresh.map('decisions').has('FORGED')).toBe(false);
-		expect(staff.map('decisions').has('FORGED')).toBe(false);
-		expect(stored(relay.server, 'site:S1:control', 'decisions')).not.toHaveProperty('FORGED');
+		expect(fresh.map('decisions').has(d3.hash)).toBe(true);
+		expect(fresh.map('decisions').has(d2.hash)).toBe(false);
+		expect(staff.map('decisions').has(d2.hash)).toBe(false);
+		expect(stored(relay.server, 'site:S1:control', 'decisions')).not.toHaveProperty(d2.hash);
 		expect(
 			relay.logs.some((l) => l.startsWith('refused 4403 READ_ONLY') && l.includes('c1admin'))
 		).toBe(true);
+	});
+
+	it('a decision altered after signing, or signed by an unregistered key, is refused', async () => {
+		const stranger = softwareSigner(newSecretKey());
+		const fields = {
+			site: 'S1',
+			application: 'C1/A1',
+			worker: 'w1',
+			round: '2026-11-28T01:00:00.000Z',
+			step: 0,
+			stepId: 'lead_review',
+			decision: 'approve' as const,
+			comment: '',
+			conditions: [],
+			signer: 'lead1',
+			prev: null,
+			at: at()
+		};
+		const send = async (hash: string, record: unknown) => {
+			const staff = open(relay.server, 'site:S1:control', T.lead());
+			await staff.synced();
+			staff.map('decisions').set(hash, record);
+			await refused(staff, 4403, /INVALID_SIGNATURE decisions/);
+			expect(stored(relay.server, 'site:S1:control', 'decisions')).not.toHaveProperty(hash);
+		};
+		// Signed by a key nobody registered.
+		const unknown = await signDecision(stranger, fields);
+		await send(unknown.hash, unknown.record);
+		// Signed properly, then altered: approve became reject (stored under its new hash).
+		const lead = registerKey(relay.server, 'lead1', { staffRole: 'project_lead', sites: ['S1'] });
+		const good = await signDecision(lead, { ...fields, at: at() });
+		const altered = { ...good.record, decision: 'reject' as const };
+		await send(recordHash(altered), altered);
+		// Or kept under the original hash.
+		await send(good.hash, altered);
 	});
 });
 
@@ -410,7 +468,7 @@ describe('hq, admin, integration', () => {
 		expect(reader.map('contractors').has('C4')).toBe(true);
 		const control = open(relay.server, 'site:S1:control', T.admin());
 		await control.synced();
-		control.map('decisions').set('ADM', { schema: 1 });
+		control.map('zones').set('ADM', { schema: 1 });
 		await refused(control, 4403, 'READ_ONLY site:S1:control');
 		const orgWriter = open(relay.server, 'org', T.lead());
 		await orgWriter.synced();

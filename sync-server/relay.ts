@@ -27,6 +27,8 @@ import { erasesContent, erasureMaps } from '../src/lib/data/erasure';
 import { isRevoked, orgViewOf, Principal } from '../src/lib/data/org';
 import { readRecord } from '../src/lib/data/records';
 import { checkRecordValue } from '../src/lib/data/registry';
+import { decisionRefusal } from '../src/lib/data/approvals';
+import { keyBindings } from '../src/lib/data/signing';
 import { consentRefusal } from '../src/lib/data/consent-commands';
 import {
 	CLOSE,
@@ -239,6 +241,11 @@ export class Relay {
 	/** The live org document (read it, never write it directly: use `write`). */
 	orgDoc(): Y.Doc {
 		return this.holders.get(ORG)!.doc;
+	}
+
+	/** Signing keys as the org document binds them now (decisions are checked against them). */
+	keys(): ReturnType<typeof keyBindings> {
+		return keyBindings(this.orgDoc().getMap('keys'));
 	}
 
 	orgView(): OrgView {
@@ -737,7 +744,10 @@ export class Relay {
 			const refused =
 				authorizeChange(conn.claims, holder.ref, change, org) ??
 				checkRecordValue(holder.ref.kind, change) ??
-				consentRefusal(holder.ref.kind, holder.doc, change);
+				consentRefusal(holder.ref.kind, holder.doc, change) ??
+				(holder.ref.kind === 'control'
+					? decisionRefusal(conn.claims, holder.ref.siteId, change, this.keys())
+					: null);
 			if (refused) {
 				return {
 					close: CLOSE.FORBIDDEN,

@@ -7,7 +7,13 @@ import { afterAll } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { Claims } from '../src/lib/data/access';
+import type { Claims, Role, StaffRole } from '../src/lib/data/access';
+import {
+	newSecretKey,
+	softwareSigner,
+	type KeyBinding,
+	type Signer
+} from '../src/lib/data/signing';
 import { roomName, syncEndpoint } from '../src/lib/data/relay-protocol';
 import { newUlid } from '../src/lib/data/event-commands';
 import { serve, type RunningServer, type ServeOptions } from './server';
@@ -255,3 +261,29 @@ export const records = {
 		};
 	}
 };
+
+/**
+ * A signing key for `principal`, bound in `org.keys` the way enrolment binds one (tests: the
+ * relay writes the binding itself). Returns the software signer holding the secret.
+ */
+export function registerKey(
+	server: RunningServer,
+	principal: string,
+	binding: { role?: Role; staffRole?: StaffRole; sites: string[]; validFrom?: string }
+): Signer {
+	const signer = softwareSigner(newSecretKey());
+	server.relay.write('org', (doc) => {
+		doc.getMap('keys').set(signer.keyId, {
+			schema: 1,
+			id: signer.keyId,
+			principal,
+			publicKey: signer.publicKey,
+			role: binding.role ?? 'staff',
+			...(binding.staffRole ? { staffRole: binding.staffRole } : {}),
+			sites: binding.sites,
+			validFrom: binding.validFrom ?? '2026-01-01T00:00:00.000Z',
+			registeredBy: 'admin'
+		} satisfies KeyBinding);
+	});
+	return signer;
+}

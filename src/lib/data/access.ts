@@ -199,6 +199,7 @@ export type RefusalCode =
 	| 'APPEND_ONLY'
 	| 'NOT_OWN_RECORD'
 	| 'INVALID_RECORD'
+	| 'INVALID_SIGNATURE'
 	| 'NO_CONSENT';
 
 export interface Refusal {

@@ -2,6 +2,7 @@
 // incoming value: a plain JSON record with a version, valid if this build knows that version.
 // A record from a newer build passes (sites run mixed versions during an upgrade).
 import type { RecordChange, Refusal } from './access';
+import { SignedDecision } from './approvals';
 import { BlacklistEntry } from './blacklist';
 import {
 	CertificateRecord,
@@ -17,6 +18,7 @@ import type { DocKind } from './documents';
 import { Alert, AttendanceEvent, LocationPing } from './events';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
 import { readRecord, type RecordType } from './records';
+import { KeyBinding } from './signing';
 import { CertificateCheck, VerificationRecord } from './verification';
 import { Acknowledgement, CertificateWarning, WarningDigest } from './warnings';
 
@@ -27,6 +29,7 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		contractors: Contractor,
 		users: Principal,
 		devices: Device,
+		keys: KeyBinding,
 		revoked: Revoked
 	},
 	contractor: {
@@ -40,6 +43,7 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		applications: EntryApplication
 	},
 	control: {
+		decisions: SignedDecision,
 		verifications: VerificationRecord,
 		checks: CertificateCheck,
 		warnings: CertificateWarning,

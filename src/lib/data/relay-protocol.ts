@@ -39,6 +39,7 @@ export type CloseReasonCode =
 	| 'APPEND_ONLY'
 	| 'NOT_OWN_RECORD'
 	| 'INVALID_RECORD'
+	| 'INVALID_SIGNATURE'
 	| 'NO_CONSENT'
 	| 'NOT_A_DOCUMENT'
 	| 'TOO_LARGE'
