@@ -19,6 +19,7 @@ import { PushService, type PushOptions } from './push';
 import { createHttpRegistry, type HttpRegistry, type HttpRegistryOptions } from './registry/http';
 import { Relay } from './relay';
 import { VerificationScheduler, type SchedulerOptions } from './verification/scheduler';
+import { ApprovalTimers } from './approvals/timers';
 import { createStaticHandler } from './static';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -58,6 +59,8 @@ export interface ServeOptions {
 		/** Start the timer (default true; tests drive `tick()` themselves). */
 		autoStart?: boolean;
 	};
+	/** Approval deadlines: reminders and escalation (tests pass a clock and tick by hand). */
+	approvals?: { now?: () => number; autoStart?: boolean };
 	/** Web Push settings (VAPID subject, TTL, timeouts; an https agent in tests). */
 	push?: PushOptions;
 }
@@ -69,6 +72,8 @@ export interface RunningServer {
 	/** The first admin's one-time enrolment link, on the start that created the org; else null. */
 	adminLink: string | null;
 	relay: Relay;
+	/** Approval reminders and escalation. */
+	approvalTimers: ApprovalTimers;
 	/** The certificate watch (registry checks, warnings, digests). */
 	verification: VerificationScheduler;
 	/** Web Push to enrolled devices: `push.send(audience, payload)`. */
@@ -164,6 +169,13 @@ async function listen(
 		push: (audience, payload) => push.send(audience, payload)
 	});
 	if (autoStart) verification.start();
+	const approvalTimers = new ApprovalTimers({
+		relay,
+		now: options.approvals?.now,
+		log,
+		push: (audience, payload) => push.send(audience, payload)
+	});
+	if (options.approvals?.autoStart ?? true) approvalTimers.start();
 	const api = createApi({
 		relay,
 		data,
@@ -267,6 +279,7 @@ async function listen(
 		relay,
 		push,
 		verification,
+		approvalTimers,
 		issueToken(claims, ttlSeconds = 3600) {
 			const iat = Math.floor(Date.now() / 1000);
 			return signToken(
@@ -277,6 +290,7 @@ async function listen(
 		close() {
 			closed ??= (async () => {
 				await verification.stop();
+				await approvalTimers.stop();
 				registry?.close();
 				push.close();
 				const stopped = new Promise<void>((done) => server.close(() => done()));

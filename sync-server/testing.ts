@@ -65,6 +65,7 @@ export async function startRelay(
 		log: (line) => logs.push(line),
 		// Tests that need the certificate watch drive their own (fake clock, simulator).
 		verification: { autoStart: false },
+		approvals: { autoStart: false },
 		...options
 	});
 	return { server, logs, ...root };

@@ -1,0 +1,181 @@
+// Approval deadlines (issue 6): reminders before a step's deadline, and escalation when it passes
+// — the step's approvers are told it is overdue and the next level is notified (and, where the
+// chain allows, may now decide). Each reminder and escalation fires once: what fired is kept in the
+// relay's database, so a restart neither repeats nor loses them (anything that came due while the
+// relay was off fires at its first pass). Time comes from `now()` for tests.
+import { Site } from '../../src/lib/data/org';
+import { Contractor } from '../../src/lib/data/org';
+import { controlDoc, contractorDoc } from '../../src/lib/data/documents';
+import { readRecord } from '../../src/lib/data/records';
+import { keyBindings } from '../../src/lib/data/signing';
+import { siteApprovals, type Forgery } from '../../src/lib/data/approvals';
+import type { StaffRole } from '../../src/lib/data/access';
+import type { Relay } from '../relay';
+import type { PushAudience, PushPayload } from '../verification/scheduler';
+
+export interface TimerOptions {
+	relay: Relay;
+	now?: () => number;
+	push?: (
+		audience: PushAudience & { staffRoles?: StaffRole[] },
+		payload: PushPayload
+	) => Promise<unknown>;
+	log?: (line: string) => void;
+	tickMs?: number;
+}
+
+export type TimerKind = 'reminder' | 'overdue' | 'escalation';
+
+export interface Fired {
+	site: string;
+	application: string;
+	worker: string;
+	step: number;
+	kind: TimerKind;
+	/** Who is told: the step's role, or the next level's. */
+	role: StaffRole;
+}
+
+const ROLE_ZH: Record<StaffRole, string> = {
+	project_lead: '项目负责人',
+	safety: '安全部门',
+	director: '负责人'
+};
+
+export class ApprovalTimers {
+	private readonly now: () => number;
+	private timer: NodeJS.Timeout | null = null;
+	private running: Promise<Fired[]> | null = null;
+	private readonly cache = new Map<string, true | Forgery>();
+
+	constructor(private readonly opts: TimerOptions) {
+		this.now = opts.now ?? Date.now;
+		opts.relay.storage.db.exec(`
+			CREATE TABLE IF NOT EXISTS approval_timers (
+				site TEXT NOT NULL, application TEXT NOT NULL, worker TEXT NOT NULL, round TEXT NOT NULL,
+				step INTEGER NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,
+				PRIMARY KEY (site, application, worker, round, step, kind)) WITHOUT ROWID;
+		`);
+	}
+
+	start(): void {
+		this.timer = setInterval(() => void this.tick(), this.opts.tickMs ?? 60_000);
+		this.timer.unref();
+		void this.tick();
+	}
+
+	async stop(): Promise<void> {
+		if (this.timer) clearInterval(this.timer);
+		await this.running?.catch(() => {});
+	}
+
+	/** One pass over every site; returns what fired (each at most once, ever). */
+	tick(): Promise<Fired[]> {
+		this.running ??= this.pass()
+			.catch((err: unknown) => {
+				this.opts.log?.(`approvals: a pass failed: ${String(err)}`);
+				return [];
+			})
+			.finally(() => (this.running = null));
+		return this.running;
+	}
+
+	private async pass(): Promise<Fired[]> {
+		const relay = this.opts.relay;
+		const org = relay.orgDoc();
+		const keys = keyBindings(org.getMap('keys'));
+		const now = new Date(this.now()).toISOString();
+		const fired: Fired[] = [];
+		const db = relay.storage.db;
+		const mark = db.prepare(
+			'INSERT OR IGNORE INTO approval_timers (site, application, worker, round, step, kind, at) VALUES (?, ?, ?, ?, ?, ?, ?)'
+		);
+		const siteNames = new Map<string, string>();
+		for (const raw of org.getMap('sites').values()) {
+			const read = readRecord(Site, raw);
+			if (read.ok) siteNames.set(read.record.id, read.record.name);
+		}
+		for (const siteId of siteNames.keys()) {
+			const contractors: string[] = [];
+			for (const raw of org.getMap('contractors').values()) {
+				const read = readRecord(Contractor, raw);
+				if (read.ok && read.record.sites.includes(siteId)) contractors.push(read.record.id);
+			}
+			const items = relay.read(controlDoc(siteId), (control) => {
+				const docs = contractors.map((c) => relay.read(contractorDoc(c), (d) => snapshot(d)));
+				return siteApprovals(siteId, control, docs, keys, this.cache);
+			});
+			for (const { workers } of items) {
+				for (const a of workers) {
+					if (a.status !== 'pending' || a.current === null || a.round === null) continue;
+					const s = a.steps[a.current]!;
+					const next = a.steps[a.current + 1];
+					const due: [TimerKind, string | null, StaffRole | undefined][] = [
+						['reminder', s.remindAt, s.step.role],
+						['overdue', s.deadline, s.step.role],
+						['escalation', s.deadline, next?.step.role]
+					];
+					for (const [kind, when, role] of due) {
+						if (!when || !role || now < when) continue;
+						const info = mark.run(
+							siteId,
+							a.application,
+							a.worker,
+							a.round,
+							a.current,
+							kind,
+							Date.parse(now)
+						);
+						if (info.changes === 1)
+							fired.push({
+								site: siteId,
+								application: a.application,
+								worker: a.worker,
+								step: a.current,
+								kind,
+								role
+							});
+					}
+				}
+			}
+		}
+		await this.notify(fired, siteNames);
+		return fired;
+	}
+
+	/** One push per site, role and kind — not one per worker. */
+	private async notify(fired: Fired[], siteNames: Map<string, string>) {
+		const push = this.opts.push;
+		if (!push || fired.length === 0) return;
+		const groups = new Map<string, Fired[]>();
+		for (const f of fired) {
+			const key = `${f.site}|${f.role}|${f.kind}`;
+			(groups.get(key) ?? groups.set(key, []).get(key)!).push(f);
+		}
+		for (const list of groups.values()) {
+			const { site, role, kind } = list[0]!;
+			const n = list.length;
+			const where = siteNames.get(site) ?? site;
+			const body =
+				kind === 'reminder'
+					? `${where}：${n} 项进场审批即将超过时限，请尽快处理。`
+					: kind === 'overdue'
+						? `${where}：${n} 项进场审批已超过时限。`
+						: `${where}：${n} 项进场审批在上一环节超时，已提交${ROLE_ZH[role]}知悉。`;
+			try {
+				await push(
+					{ site, roles: ['staff'], staffRoles: [role] },
+					{ title: '进场审批提醒', body, url: '/review', tag: `approval-${kind}-${site}-${role}` }
+				);
+			} catch (err) {
+				this.opts.log?.(`approvals: push failed: ${String(err)}`);
+			}
+		}
+	}
+}
+
+/** A detached copy of the maps the approval state needs (the temporary doc is destroyed after). */
+function snapshot(doc: { getMap(name: string): { values(): Iterable<unknown> } }) {
+	const applications = [...doc.getMap('applications').values()];
+	return { getMap: () => ({ values: () => applications }) };
+}
