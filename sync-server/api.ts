@@ -1,12 +1,21 @@
 // The relay's enrolment REST API: a device trades a one-time code for a token, an admin creates
 // codes for new users and devices and revokes tokens; devices sign up for Web Push (push.ts). JSON
 // in and out; bad input is a 4xx.
+//
+// Signing keys (issue 6): an enrolling device sends the public half of the Ed25519 key it has just
+// made, and the relay binds it in `org.keys` to the principal, role and sites being enrolled, in the
+// same write as the Device record. The admin's one-time code is what authorises the binding (it
+// names who registered it). Revoking the token, or disabling the user, sets `revokedAt` on the
+// binding; bindings are never deleted, so what a key signed before stays verifiable.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import * as v from 'valibot';
+import type * as Y from 'yjs';
 import type { Claims } from '../src/lib/data/access';
 import { parseEnrolmentRequest, parseTtl } from '../src/lib/data/claims';
 import { Device, OrgMeta, Principal, Revoked } from '../src/lib/data/org';
 import { checkRecord, readRecord } from '../src/lib/data/records';
+import { fromB64url, KeyBinding, keyIdOf } from '../src/lib/data/signing';
 import {
 	createEnrolmentCode,
 	DEFAULT_TOKEN_TTL_SECONDS,
@@ -111,8 +120,31 @@ function parseBody<T>(schema: v.GenericSchema<unknown, T>, raw: unknown): T {
 
 const EnrolBody = v.object({
 	code: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
-	deviceName: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))
+	deviceName: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
+	/** The device's Ed25519 public key, raw 32 bytes in base64url. Optional for older clients. */
+	publicKey: v.optional(v.unknown())
 });
+
+/**
+ * Null when `publicKey` is a usable Ed25519 public key (43 base64url characters, 32 bytes, a point
+ * on the curve in the prime-order subgroup); else why not. Small-order keys are refused: a
+ * signature of s = 0 would verify under one for any message, letting its holder deny what they
+ * signed.
+ */
+export function publicKeyProblem(publicKey: unknown): string | null {
+	if (typeof publicKey !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(publicKey)) {
+		return 'publicKey must be a raw 32-byte Ed25519 key in base64url (43 characters)';
+	}
+	const raw = fromB64url(publicKey);
+	if (raw.length !== 32) return 'publicKey must decode to 32 bytes';
+	try {
+		const point = ed25519.Point.fromBytes(raw);
+		if (point.isSmallOrder() || !point.isTorsionFree()) return 'publicKey is a weak Ed25519 key';
+	} catch {
+		return 'publicKey is not an Ed25519 point';
+	}
+	return null;
+}
 
 const RevokeBody = v.object({
 	jti: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'not a token id')),
@@ -125,8 +157,69 @@ const UnsubscribeBody = v.object({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Sets `revokedAt` on the bindings `which` picks that are not revoked yet; how many. */
+function setRevokedAt(doc: Y.Doc, which: (binding: KeyBinding) => boolean, at: string): number {
+	const keys = doc.getMap('keys');
+	let count = 0;
+	for (const [keyId, raw] of keys.entries()) {
+		const read = readRecord(KeyBinding, raw);
+		if (!read.ok || read.record.revokedAt || !which(read.record)) continue;
+		keys.set(keyId, checkRecord(KeyBinding, { ...read.record, revokedAt: at }));
+		count++;
+	}
+	return count;
+}
+
+/** Principals marked disabled in `org.users`. */
+function disabledPrincipals(doc: Y.Doc): Set<string> {
+	const out = new Set<string>();
+	for (const raw of doc.getMap('users').values()) {
+		const read = readRecord(Principal, raw);
+		if (read.ok && read.record.disabled) out.add(read.record.id);
+	}
+	return out;
+}
+
 export function createApi(ctx: ApiContext) {
 	const { relay, data } = ctx;
+
+	/**
+	 * Disabling a user (an admin's edit of `org.users`, synced like any other) revokes their keys:
+	 * the relay notices after the change is stored and writes `revokedAt` on every binding of theirs
+	 * that has none. Enabling them again does not bring the keys back: they enrol anew for a new key.
+	 */
+	function revokeKeysOfDisabled(): void {
+		const org = relay.orgDoc();
+		const disabled = disabledPrincipals(org);
+		if (disabled.size === 0) return;
+		const pending = [...org.getMap('keys').values()].some((raw) => {
+			const read = readRecord(KeyBinding, raw);
+			return read.ok && !read.record.revokedAt && disabled.has(read.record.principal);
+		});
+		if (!pending) return;
+		const at = iso(Date.now());
+		let count = 0;
+		relay.write('org', (doc) => {
+			count = setRevokedAt(doc, (b) => disabled.has(b.principal), at);
+		});
+		if (count) ctx.log(`revoked ${count} signing key(s) of disabled users`);
+	}
+
+	// Also after an enrolment: a user disabled before it gets the new key revoked at once.
+	let sweepQueued = false;
+	relay.onCommit((name) => {
+		if (name !== 'org' || sweepQueued) return;
+		// Not inside the relay's commit: write once it has finished.
+		sweepQueued = true;
+		queueMicrotask(() => {
+			sweepQueued = false;
+			try {
+				revokeKeysOfDisabled();
+			} catch (err) {
+				ctx.log(`api: revoking keys of disabled users failed: ${String(err)}`);
+			}
+		});
+	});
 
 	function requireToken(req: IncomingMessage): Claims {
 		const header = req.headers.authorization ?? '';
@@ -154,6 +247,16 @@ export function createApi(ctx: ApiContext) {
 
 	async function enrol(req: IncomingMessage) {
 		const body = parseBody(EnrolBody, await readJson(req));
+		// Checked before the code is used, so a bad key does not burn it.
+		let publicKey: string | null = null;
+		if (body.publicKey !== undefined) {
+			const problem = publicKeyProblem(body.publicKey);
+			if (problem) throw new HttpError(400, 'BAD_PUBLIC_KEY', problem);
+			publicKey = body.publicKey as string;
+			if (relay.orgDoc().getMap('keys').has(keyIdOf(publicKey))) {
+				throw new HttpError(409, 'KEY_ALREADY_BOUND', 'this public key is already registered');
+			}
+		}
 		const codeHash = hashCode(body.code);
 		const jti = newJti();
 		const now = Date.now();
@@ -196,14 +299,33 @@ export function createApi(ctx: ApiContext) {
 				enrolledAt: iso(now),
 				expiresAt: iso(claims.exp! * 1000)
 			});
+			// Bound to the principal as the code enrolled it (role, staff role and sites then).
+			const binding =
+				publicKey === null
+					? null
+					: checkRecord(KeyBinding, {
+							schema: 1,
+							id: keyIdOf(publicKey),
+							principal: principal.id,
+							publicKey,
+							role: principal.role,
+							...(principal.staffRole ? { staffRole: principal.staffRole } : {}),
+							sites: principal.sites,
+							validFrom: iso(now),
+							jti,
+							registeredBy: consumed.row.createdBy
+						});
 			relay.write('org', (doc) => {
 				const users = doc.getMap('users');
 				if (!users.has(principal.id)) users.set(principal.id, principal);
 				doc.getMap('devices').set(jti, device);
+				// Not bound before: checked above, with no await since.
+				if (binding) doc.getMap('keys').set(binding.id, binding);
 			});
 			const meta = readRecord(OrgMeta, relay.orgDoc().getMap('meta').get('org'));
 			ctx.log(
-				`enrolled ${principal.id} (${principal.role}) device "${body.deviceName}" jti=${jti}`
+				`enrolled ${principal.id} (${principal.role}) device "${body.deviceName}" jti=${jti}` +
+					(binding ? ` key=${binding.id}` : ' (no signing key)')
 			);
 			return {
 				status: 200,
@@ -211,6 +333,7 @@ export function createApi(ctx: ApiContext) {
 					ok: true,
 					token,
 					claims,
+					...(binding ? { keyId: binding.id } : {}),
 					org: meta.ok
 						? { id: meta.record.id, name: meta.record.name, relayKey: meta.record.relayKey }
 						: { id: data.orgId }
@@ -280,11 +403,16 @@ export function createApi(ctx: ApiContext) {
 			by: admin.sub,
 			...(body.reason ? { reason: body.reason } : {})
 		});
+		let keysRevoked = 0;
 		relay.write('org', (doc) => {
 			const revoked = doc.getMap('revoked');
 			if (!revoked.has(body.jti)) revoked.set(body.jti, record);
+			// The keys that came with this token stop signing from now on.
+			keysRevoked = setRevokedAt(doc, (b) => b.jti === body.jti, record.at);
 		});
-		ctx.log(`revoked jti=${body.jti} by ${admin.sub}`);
+		ctx.log(
+			`revoked jti=${body.jti} by ${admin.sub}` + (keysRevoked ? ` (${keysRevoked} key)` : '')
+		);
 		return { status: 200, body: { ok: true, jti: body.jti } };
 	}
 

@@ -421,6 +421,8 @@ export const zhCN = {
 	'enrol.noCode': '链接中没有登记码。请重新扫描管理员提供的二维码。',
 	'enrol.failed': '登记失败：{reason}',
 	'enrol.offline': '登记需要连接到现场中继，请连上现场网络后重试。',
+	'enrol.noSigningKey':
+		'本设备无法生成或保存签名密钥：登记已完成，但不能在本设备上签署审批。请换用其他浏览器或设备，或联系管理员。',
 
 	'admin.needAdmin': '只有系统管理员可以管理现场、外包单位和设备。',
 	'admin.sites': '现场',
@@ -913,6 +915,8 @@ export const en: Messages = {
 	'enrol.noCode': 'The link has no enrolment code. Scan the QR code from your administrator again.',
 	'enrol.failed': 'Enrolment failed: {reason}',
 	'enrol.offline': 'Enrolment needs the site relay: connect to the site network and try again.',
+	'enrol.noSigningKey':
+		'This device could not make or keep a signing key: it is enrolled, but cannot sign approvals. Try another browser or device, or ask your administrator.',
 
 	'admin.needAdmin': 'Only an administrator manages sites, contractors and devices.',
 	'admin.sites': 'Sites',

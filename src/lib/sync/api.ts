@@ -36,8 +36,18 @@ async function call<T>(path: string, body: unknown, token?: string): Promise<T> 
 	return json;
 }
 
-export function enrol(code: string, deviceName: string) {
-	return call<{ token: string; claims: Claims }>('/api/enrol', { code, deviceName });
+/**
+ * Trades a one-time code for a token. `publicKey` (raw Ed25519, base64url) is the signing key this
+ * device has just made; the relay binds it to the enrolled principal in `org.keys` and answers with
+ * its `keyId` (refusing a malformed or weak key with BAD_PUBLIC_KEY, a reused one with
+ * KEY_ALREADY_BOUND).
+ */
+export function enrol(code: string, deviceName: string, publicKey?: string) {
+	return call<{ token: string; claims: Claims; keyId?: string }>('/api/enrol', {
+		code,
+		deviceName,
+		...(publicKey ? { publicKey } : {})
+	});
 }
 
 export interface EnrolmentRequest {
