@@ -170,14 +170,22 @@ function setRevokedAt(doc: Y.Doc, which: (binding: KeyBinding) => boolean, at: s
 	return count;
 }
 
-/** Principals marked disabled in `org.users`. */
-function disabledPrincipals(doc: Y.Doc): Set<string> {
-	const out = new Set<string>();
-	for (const raw of doc.getMap('users').values()) {
-		const read = readRecord(Principal, raw);
-		if (read.ok && read.record.disabled) out.add(read.record.id);
-	}
-	return out;
+/**
+ * Whether a binding no longer speaks for its holder: the user is disabled, gone, or no longer
+ * holds the role, sub-role or sites the key was bound with (a key certifies the role its holder
+ * had; a new role needs a new enrolment).
+ */
+function outdated(doc: Y.Doc): (b: KeyBinding) => boolean {
+	const users = doc.getMap('users');
+	return (b) => {
+		const read = readRecord(Principal, users.get(b.principal));
+		// A binding whose user this relay cannot read is left alone (nothing to judge it by).
+		if (!read.ok) return false;
+		const p = read.record;
+		if (p.disabled) return true;
+		if (p.role !== b.role || (p.staffRole ?? null) !== (b.staffRole ?? null)) return true;
+		return b.sites.some((s) => !p.sites.includes(s));
+	};
 }
 
 export function createApi(ctx: ApiContext) {
@@ -190,19 +198,18 @@ export function createApi(ctx: ApiContext) {
 	 */
 	function revokeKeysOfDisabled(): void {
 		const org = relay.orgDoc();
-		const disabled = disabledPrincipals(org);
-		if (disabled.size === 0) return;
+		const stale = outdated(org);
 		const pending = [...org.getMap('keys').values()].some((raw) => {
 			const read = readRecord(KeyBinding, raw);
-			return read.ok && !read.record.revokedAt && disabled.has(read.record.principal);
+			return read.ok && !read.record.revokedAt && stale(read.record);
 		});
 		if (!pending) return;
 		const at = iso(Date.now());
 		let count = 0;
 		relay.write('org', (doc) => {
-			count = setRevokedAt(doc, (b) => disabled.has(b.principal), at);
+			count = setRevokedAt(doc, outdated(doc), at);
 		});
-		if (count) ctx.log(`revoked ${count} signing key(s) of disabled users`);
+		if (count) ctx.log(`revoked ${count} signing key(s) of disabled users or changed roles`);
 	}
 
 	// Also after an enrolment: a user disabled before it gets the new key revoked at once.

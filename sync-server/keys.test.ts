@@ -312,6 +312,26 @@ describe('revocation, disabling, re-enrolment', () => {
 		admin.destroy();
 	});
 
+	it('a new sub-role or fewer sites revoke the key: it certified the old role', async () => {
+		const request = {
+			role: 'staff',
+			staffRole: 'project_lead',
+			sub: 'lead-9',
+			name: '赵工',
+			sites: ['S2']
+		};
+		const a = await enrolWithKey(request);
+		const admin = connect(relay.server, 'org', adminToken);
+		await admin.synced();
+		const user = admin.map('users').get('lead-9') as Principal;
+		admin.map('users').set('lead-9', { ...user, name: '赵工（项目部）' });
+		await new Promise((r) => setTimeout(r, 200));
+		expect(keyOf(a.signer.keyId).revokedAt).toBeUndefined(); // a new name changes nothing
+		admin.map('users').set('lead-9', { ...user, staffRole: 'safety' });
+		await waitFor(() => !!keyOf(a.signer.keyId).revokedAt, 'key revoked on role change');
+		admin.destroy();
+	});
+
 	it('a user disabled before enrolling gets a key revoked from the start', async () => {
 		const now = new Date().toISOString();
 		const principal = checkRecord(Principal, {
@@ -331,13 +351,13 @@ describe('revocation, disabling, re-enrolment', () => {
 		await waitFor(() => !!keyOf(signer.keyId).revokedAt, 'revoked at once');
 	});
 
-	it('org.keys holds only valid KeyBindings: the relay refuses anything else', async () => {
+	it('org.keys is the relay’s alone: not even an admin writes a binding over the socket', async () => {
 		const admin = connect(relay.server, 'org', adminToken);
 		await admin.synced();
 		admin.map('keys').set('junk', { schema: 1, id: 'junk', publicKey: 'nope' });
 		const closed = await admin.closed;
 		expect(closed.code).toBe(4403);
-		expect(closed.reason).toMatch(/INVALID_RECORD/);
+		expect(closed.reason).toMatch(/READ_ONLY keys\/junk/);
 		expect(keys()).not.toHaveProperty('junk');
 		admin.destroy();
 	});

@@ -176,7 +176,8 @@ export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
  * digests are its findings, and no device may make or change them.
  */
 export const RELAY_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
-	org: ['meta'],
+	// Signing keys are bound at enrolment and revoked by the relay (revocation, role change).
+	org: ['meta', 'keys'],
 	control: ['checks', 'warnings', 'digests']
 };
 
