@@ -20,6 +20,13 @@ export const NAV: readonly NavItem[] = [
 		icon: 'users',
 		roles: ['role.contractor', 'role.staff']
 	},
+	{
+		id: 'applications',
+		href: '/applications',
+		label: 'nav.applications',
+		icon: 'arrow',
+		roles: ['role.contractor']
+	},
 	{ id: 'review', href: '/review', label: 'nav.review', icon: 'check', roles: ['role.staff'] },
 	{ id: 'gate', href: '/gate', label: 'nav.gate', icon: 'gate', roles: ['role.gate'] },
 	{ id: 'monitor', href: '/monitor', label: 'nav.monitor', icon: 'camera', roles: ['role.staff'] },
