@@ -7,8 +7,9 @@ import { EntryApplication } from './contractor';
 import { contractorDoc, controlDoc } from './documents';
 import { newId } from './org-commands';
 import { readRecord } from './records';
-import { keyBindings, type Signer } from './signing';
+import { keyBindings, type KeyBinding, type Signer } from './signing';
 import {
+	checkDecision,
 	decisionRefusal,
 	signDecision,
 	SignedDecision,
@@ -71,16 +72,24 @@ export function withdrawApplication(
 	});
 }
 
-/** The hash of this signer's latest decision in `control` (the `prev` of their next one). */
-export function lastDecisionOf(control: Y.Doc, signer: string): string | null {
+/**
+ * The hash of this signer's latest decision in `control` (the `prev` of their next one). Only
+ * records that check out count: a forged record in their name never becomes part of their chain.
+ */
+export function lastDecisionOf(
+	control: Y.Doc,
+	signer: string,
+	keys: ReadonlyMap<string, KeyBinding>
+): string | null {
 	let best: { hash: string; at: string } | null = null;
 	const referenced = new Set<string>();
 	const mine: { hash: string; at: string }[] = [];
 	for (const [hash, raw] of control.getMap('decisions').entries()) {
-		const read = readRecord(SignedDecision, raw);
-		if (!read.ok || read.record.signer !== signer) continue;
-		mine.push({ hash, at: read.record.at });
-		if (read.record.prev) referenced.add(read.record.prev);
+		if ((raw as { signer?: unknown } | null)?.signer !== signer) continue;
+		const checked = checkDecision(hash, raw, keys);
+		if (!checked.ok) continue;
+		mine.push({ hash, at: checked.record.at });
+		if (checked.record.prev) referenced.add(checked.record.prev);
 	}
 	// The head of the chain: not referenced by another of theirs (latest if several heads).
 	for (const m of mine) {
@@ -116,6 +125,7 @@ export async function decide(
 	if (a.status !== 'pending' || a.current === null || a.round === null)
 		throw new RangeError('this application is not waiting for a decision');
 	const step = a.steps[a.current]!;
+	const keys = keyBindings(org.getMap('keys'));
 	const { hash, record } = await signDecision(signer, {
 		site: siteId,
 		application: a.application,
@@ -127,7 +137,7 @@ export async function decide(
 		comment: input.comment?.trim() ?? '',
 		conditions: (input.conditions ?? []).map((c) => c.trim()).filter(Boolean),
 		signer: actor.claims.sub,
-		prev: lastDecisionOf(control, actor.claims.sub),
+		prev: lastDecisionOf(control, actor.claims.sub, keys),
 		at: (input.at ?? new Date()).toISOString(),
 		...(input.device ? { device: input.device } : {})
 	});
@@ -136,7 +146,7 @@ export async function decide(
 		actor.claims,
 		siteId,
 		{ map: 'decisions', key: hash, action: 'add', value: record },
-		keyBindings(org.getMap('keys'))
+		keys
 	);
 	if (refusal) throw new AccessError(refusal);
 	putRecord(control, name, actor, 'decisions', hash, SignedDecision, record);

@@ -140,7 +140,7 @@ describe('entryInputFor', () => {
 		}
 		const input = entryInputFor(docs, query)!;
 		expect(input.workType).toBe('hv_electrical');
-		expect(input.approval.status).toBe('approved');
+		expect(input.approval?.status).toBe('approved');
 		const decision = decideEntry(input);
 		expect(decision.reasons).toEqual([]);
 		expect(decision.allow).toBe(true);
