@@ -110,8 +110,17 @@ export function certificateFingerprint(
 	holder: Pick<Worker, 'name' | 'docNumber'>
 ): string {
 	const text = [cert.code, cert.number.trim(), holder.name.trim(), holder.docNumber].join('\u0000');
-	return hex(digest(new TextEncoder().encode(text))).slice(0, 32);
+	let fp = fingerprints.get(text);
+	if (fp === undefined) {
+		fp = hex(digest(new TextEncoder().encode(text))).slice(0, 32);
+		// Ledger rebuilds ask again for the same certificates: remember a bounded number.
+		if (fingerprints.size >= FINGERPRINT_CACHE) fingerprints.clear();
+		fingerprints.set(text, fp);
+	}
+	return fp;
 }
+const FINGERPRINT_CACHE = 50_000;
+const fingerprints = new Map<string, string>();
 
 export interface EffectiveVerification extends Verification {
 	/** The log record it came from. */
@@ -162,6 +171,11 @@ export class VerificationIndex {
 
 	check(certificateId: string): CertificateCheck | undefined {
 		return this.#checks.get(certificateId);
+	}
+
+	/** Whether anything is known about this certificate (no need to fingerprint it otherwise). */
+	knows(certificateId: string): boolean {
+		return this.#records.has(certificateId);
 	}
 
 	/** The verification the certificate counts with, for its current fingerprint. */
@@ -243,7 +257,10 @@ export function verifiedCertificate<C extends Certificate>(
 	holder: Pick<Worker, 'name' | 'docNumber'>,
 	index: VerificationIndex | null
 ): C {
-	const effective = index?.effective(cert.id, certificateFingerprint(cert, holder)) ?? null;
+	const effective =
+		index && index.knows(cert.id)
+			? index.effective(cert.id, certificateFingerprint(cert, holder))
+			: null;
 	if (!effective) return { ...cert, verification: null };
 	const verification: Verification = {
 		outcome: effective.outcome,
