@@ -87,6 +87,8 @@ interface Holder {
 	/** Which connection set each awareness client id, so no socket can overwrite another's. */
 	owners: Map<number, Conn>;
 	compactQueued: boolean;
+	/** Kept loaded by the relay's own work (hold) even with no socket open. */
+	pins: number;
 }
 
 class Conn {
@@ -342,6 +344,25 @@ export class Relay {
 		} finally {
 			doc.destroy();
 		}
+	}
+
+	/**
+	 * Keeps a document in memory until the returned function is called, so a run of the relay's own
+	 * reads and writes (the certificate watch's pass) loads it once and folds it into a snapshot
+	 * once at the end, instead of on every write.
+	 */
+	hold(name: string): () => void {
+		const ref = parseDocName(name);
+		if (!ref) throw new Error(`not a document: ${name}`);
+		const holder = this.open(name, ref);
+		holder.pins++;
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			holder.pins--;
+			if (this.holders.get(name) === holder && holder.conns.size === 0) this.unload(holder);
+		};
 	}
 
 	/** Names of every stored document. */
@@ -870,7 +891,8 @@ export class Relay {
 			awareness,
 			conns: new Set(),
 			owners: new Map(),
-			compactQueued: false
+			compactQueued: false,
+			pins: 0
 		};
 		awareness.on(
 			'update',
@@ -915,7 +937,7 @@ export class Relay {
 	}
 
 	private unload(holder: Holder): void {
-		if (holder.name === ORG || holder.conns.size > 0 || this.closing) return;
+		if (holder.name === ORG || holder.conns.size > 0 || holder.pins > 0 || this.closing) return;
 		try {
 			if (this.storage.logLength(holder.name) > 0) this.storage.compact(holder.name, holder.doc);
 		} catch (err) {

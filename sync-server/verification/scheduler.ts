@@ -247,6 +247,16 @@ export class VerificationScheduler {
 			digests: 0
 		};
 		const org = this.org();
+		// Each site's control document stays loaded for the pass: written and read many times.
+		const releases = [...org.sites.keys()].map((s) => this.relay.hold(controlDoc(s)));
+		try {
+			return await this.passWith(org, report);
+		} finally {
+			for (const release of releases) release();
+		}
+	}
+
+	private async passWith(org: OrgInfo, report: TickReport): Promise<TickReport> {
 		const cache = new Map<string, Map<string, CertEntry>>();
 		const entriesOf = (c: string) => {
 			let e = cache.get(c);
@@ -673,7 +683,7 @@ export class VerificationScheduler {
 		);
 		for (const [c, n] of Object.entries(byContractor)) {
 			await this.send(
-				{ contractor: c },
+				{ contractor: c, roles: ['contractor'] },
 				{
 					title: '证书核验异常',
 					body: `${siteName}：贵单位 ${n} 张证书核验异常，请立即处理。`,
@@ -738,7 +748,7 @@ export class VerificationScheduler {
 		);
 		for (const [c, n] of Object.entries(digest.byContractor)) {
 			await this.send(
-				{ contractor: c },
+				{ contractor: c, roles: ['contractor'] },
 				{
 					title: `证书预警 · ${siteName}`,
 					body: `贵单位有 ${n} 条新的证书预警，请及时办理复审或换证。`,
