@@ -198,6 +198,27 @@ test('one application walks the whole chain; one approver offline; the gate admi
 	await approveFromQueue(director);
 	await expect.poll(() => decisions(relay), { timeout: 15_000 }).toBe(3);
 
+	// The director sets the site's deadlines (the steps stay as they are).
+	await director.goto(`${relay.url}/review`);
+	const chain = director.getByTestId('chain-settings');
+	await chain.getByLabel('时限（小时）').first().fill('8');
+	await chain.getByLabel('提前提醒（小时）').first().fill('2');
+	await chain.getByRole('button', { name: '保存流程设置' }).click();
+	await expect(chain).toContainText('已保存');
+	await expect
+		.poll(
+			() =>
+				relay.relay.read(controlDoc('S1'), (d) =>
+					JSON.stringify(
+						(d.getMap('settings').get('chain:entry') as { steps?: unknown[] } | undefined)
+							?.steps?.[0] ?? null
+					)
+				),
+			{ timeout: 15_000 }
+		)
+		.toContain('"deadlineHours":8');
+	await expect(lead.getByTestId('chain-card')).toHaveCount(0);
+
 	// The audit trail: three signatures, each verified, in chain order.
 	await lead.goto(`${relay.url}/review/audit/application/S1/C1/A1`);
 	const entries = lead.getByTestId('audit-entry');

@@ -275,6 +275,15 @@ export function authorizeChange(
 			};
 		return null;
 	}
+	if (doc.kind === 'control' && change.map === 'settings' && change.key.startsWith('chain:')) {
+		// The approval chain decides who signs what: the site's director sets it.
+		if (claims.role !== 'staff' || claims.staffRole !== 'director')
+			return {
+				code: 'READ_ONLY',
+				message: 'only the director sets the approval chain',
+				...at
+			};
+	}
 	if (claims.role === 'contractor' && doc.kind === 'control') {
 		return { code: 'READ_ONLY', message: 'a contractor only acknowledges warnings here', ...at };
 	}

@@ -9,6 +9,8 @@ import { newId } from './org-commands';
 import { readRecord } from './records';
 import { keyBindings, type KeyBinding, type Signer } from './signing';
 import {
+	ApprovalChain,
+	chainOf,
 	checkDecision,
 	decisionRefusal,
 	signDecision,
@@ -97,6 +99,43 @@ export function lastDecisionOf(
 		if (!best || m.at > best.at || (m.at === best.at && m.hash > best.hash)) best = m;
 	}
 	return best?.hash ?? null;
+}
+
+export interface StepTimes {
+	deadlineHours: number;
+	remindBeforeHours: number;
+	nextMayDecide: boolean;
+}
+
+/**
+ * The director sets each step's deadline, reminder and escalation for the site. The steps
+ * themselves (who, in which order) stay as they are: applications already in the chain are judged
+ * step by step, and changing the steps under them would make their decisions count differently.
+ */
+export function setChainTimes(
+	control: Y.Doc,
+	controlName: string,
+	actor: Actor,
+	times: readonly StepTimes[],
+	at = new Date()
+): ApprovalChain {
+	const chain = chainOf(control.getMap('settings'));
+	if (times.length !== chain.steps.length) throw new RangeError('one setting per step');
+	const steps = chain.steps.map((step, i) => {
+		const t = times[i]!;
+		if (!(t.deadlineHours >= 1 && t.deadlineHours <= 720))
+			throw new RangeError('deadline must be 1 to 720 hours');
+		if (!(t.remindBeforeHours >= 0 && t.remindBeforeHours < t.deadlineHours))
+			throw new RangeError('the reminder comes before the deadline');
+		// Escalation needs a next level to escalate to.
+		return { ...step, ...t, nextMayDecide: t.nextMayDecide && i < chain.steps.length - 1 };
+	});
+	return putRecord(control, controlName, actor, 'settings', 'chain:entry', ApprovalChain, {
+		...chain,
+		steps,
+		updatedAt: at.toISOString(),
+		updatedBy: actor.claims.sub
+	});
 }
 
 export interface DecideInput {
