@@ -127,4 +127,33 @@ describe('approval deadlines', () => {
 			'w2:overdue:project_lead'
 		]);
 	});
+
+	it('reads the documents only when something changed or a time it saw has come', async () => {
+		const r = relay.server.relay;
+		const read = r.read.bind(r);
+		let reads = 0;
+		r.read = ((name: string, fn: never) => {
+			reads++;
+			return read(name, fn);
+		}) as typeof r.read;
+		const t = timers();
+		await t.tick();
+		const perPass = reads;
+		expect(perPass).toBeGreaterThan(0);
+		now = T0 + H;
+		await t.tick();
+		now = T0 + 19 * H;
+		await t.tick();
+		expect(reads).toBe(perPass); // nothing changed, nothing due: no reads
+		r.write(contractorDoc('C1'), (doc) => {
+			const a = doc.getMap('applications').get('A1') as Record<string, unknown>;
+			doc.getMap('applications').set('A1', { ...a, note: '补充说明' });
+		});
+		await t.tick();
+		expect(reads).toBe(2 * perPass);
+		now = T0 + 20 * H; // the reminder time seen in the last pass
+		expect((await t.tick()).length).toBe(2);
+		await t.stop();
+		r.read = read;
+	});
 });

@@ -47,9 +47,21 @@ export class ApprovalTimers {
 	private timer: NodeJS.Timeout | null = null;
 	private running: Promise<Fired[]> | null = null;
 	private readonly cache = new Map<string, true | Forgery>();
+	/**
+	 * A pass reads every application at every site; it runs only when something changed since the
+	 * last one (an org, contractor or control document was stored) or a reminder or deadline it
+	 * saw has come due — not every minute regardless.
+	 */
+	private dirty = true;
+	private nextDue = Infinity;
+	private readonly unlisten: () => void;
 
 	constructor(private readonly opts: TimerOptions) {
 		this.now = opts.now ?? Date.now;
+		this.unlisten = opts.relay.onCommit((name) => {
+			if (name === 'org' || name.startsWith('contractor:') || name.endsWith(':control'))
+				this.dirty = true;
+		});
 		opts.relay.storage.db.exec(`
 			CREATE TABLE IF NOT EXISTS approval_timers (
 				site TEXT NOT NULL, application TEXT NOT NULL, worker TEXT NOT NULL, round TEXT NOT NULL,
@@ -65,6 +77,7 @@ export class ApprovalTimers {
 	}
 
 	async stop(): Promise<void> {
+		this.unlisten();
 		if (this.timer) clearInterval(this.timer);
 		await this.running?.catch(() => {});
 	}
@@ -73,6 +86,7 @@ export class ApprovalTimers {
 	tick(): Promise<Fired[]> {
 		this.running ??= this.pass()
 			.catch((err: unknown) => {
+				this.dirty = true;
 				this.opts.log?.(`approvals: a pass failed: ${String(err)}`);
 				return [];
 			})
@@ -81,6 +95,9 @@ export class ApprovalTimers {
 	}
 
 	private async pass(): Promise<Fired[]> {
+		if (!this.dirty && this.now() < this.nextDue) return [];
+		this.dirty = false;
+		let nextDue = Infinity;
 		const relay = this.opts.relay;
 		const org = relay.orgDoc();
 		const keys = keyBindings(org.getMap('keys'));
@@ -116,7 +133,11 @@ export class ApprovalTimers {
 						['escalation', s.deadline, next?.step.role]
 					];
 					for (const [kind, when, role] of due) {
-						if (!when || !role || now < when) continue;
+						if (!when || !role) continue;
+						if (now < when) {
+							nextDue = Math.min(nextDue, Date.parse(when));
+							continue;
+						}
 						const info = mark.run(
 							siteId,
 							a.application,
@@ -139,6 +160,7 @@ export class ApprovalTimers {
 				}
 			}
 		}
+		this.nextDue = nextDue;
 		await this.notify(fired, siteNames);
 		return fired;
 	}
