@@ -20,6 +20,7 @@ import { createHttpRegistry, type HttpRegistry, type HttpRegistryOptions } from 
 import { Relay } from './relay';
 import { VerificationScheduler, type SchedulerOptions } from './verification/scheduler';
 import { ApprovalTimers } from './approvals/timers';
+import { AttendanceReceipts } from './attendance/receipts';
 import { createStaticHandler } from './static';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -176,6 +177,7 @@ async function listen(
 		push: (audience, payload) => push.send(audience, payload)
 	});
 	if (options.approvals?.autoStart ?? true) approvalTimers.start();
+	const receipts = new AttendanceReceipts(relay);
 	const api = createApi({
 		relay,
 		data,
@@ -291,6 +293,8 @@ async function listen(
 			closed ??= (async () => {
 				await verification.stop();
 				await approvalTimers.stop();
+				receipts.flush();
+				receipts.stop();
 				registry?.close();
 				push.close();
 				const stopped = new Promise<void>((done) => server.close(() => done()));

@@ -144,6 +144,8 @@ export const DOC_MAPS = {
 		'medical',
 		'consents',
 		'faces',
+		'passes',
+		'pins',
 		'applications'
 	],
 	control: [
@@ -160,7 +162,7 @@ export const DOC_MAPS = {
 		'equipment'
 	],
 	blacklist: ['entries'],
-	events: ['attendance', 'alerts', 'alertActions', 'pings', 'musters', 'rollcall']
+	events: ['attendance', 'received', 'alerts', 'alertActions', 'pings', 'musters', 'rollcall']
 } as const satisfies Record<DocRef['kind'], readonly string[]>;
 
 /** Maps whose records are never changed or removed once written (logs keyed by ULID). */
@@ -178,7 +180,9 @@ export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
 export const RELAY_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
 	// Signing keys are bound at enrolment and revoked by the relay (revocation, role change).
 	org: ['meta', 'keys'],
-	control: ['checks', 'warnings', 'digests']
+	control: ['checks', 'warnings', 'digests'],
+	// When the relay first saw each attendance event: a clock no gate can set.
+	events: ['received']
 };
 
 /** One change to one record, as the relay sees it after integrating an update. */

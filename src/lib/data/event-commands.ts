@@ -5,6 +5,7 @@ import { monotonicFactory } from 'ulid';
 import { putRecord, type Actor } from './commands';
 import { eventsDoc, monthOf } from './documents';
 import { AttendanceEvent } from './events';
+import { checkRecord } from './records';
 
 const nextUlid = monotonicFactory();
 
@@ -31,4 +32,24 @@ export function appendAttendance(
 		schema: 1,
 		id
 	});
+}
+
+/** An attendance record with its id, validated, not yet written anywhere (the gate journals it first). */
+export function buildAttendance(event: NewAttendance): AttendanceEvent {
+	return checkRecord(AttendanceEvent, {
+		...event,
+		schema: 1,
+		id: newUlid(Date.parse(event.at))
+	});
+}
+
+/** Writes a built attendance record (again, harmlessly: the same id holds the same value). */
+export function putAttendance(
+	doc: Y.Doc,
+	docName: string,
+	actor: Actor,
+	event: AttendanceEvent
+): void {
+	if (doc.getMap('attendance').has(event.id)) return;
+	putRecord(doc, docName, actor, 'attendance', event.id, AttendanceEvent, event);
 }
