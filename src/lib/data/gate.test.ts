@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { decideEntry } from '../domain';
 import { DEFAULT_ENTRY_CHAIN, signDecision } from './approvals';
-import { entryInputFor } from './gate';
+import { entryInputFor, gateDecision, gateRules, type GateContext } from './gate';
 import { certificateFingerprint } from './verification';
 import { newSecretKey, softwareSigner } from './signing';
 
@@ -171,5 +171,118 @@ describe('entryInputFor', () => {
 		);
 		expect(decision.allow).toBe(false);
 		expect(decision.reasons.map((r) => r.code)).toContain('NOT_APPROVED');
+	});
+});
+
+async function approveAll(control: Y.Doc, people: ReturnType<typeof setup>['people']) {
+	for (const [step, p] of people.entries()) {
+		const { hash, record } = await signDecision(p.signer, {
+			site: 'S1',
+			application: 'C1/A1',
+			worker: 'w1',
+			round: T0,
+			step,
+			stepId: DEFAULT_ENTRY_CHAIN.steps[step]!.id,
+			decision: 'approve',
+			comment: '',
+			conditions: [],
+			signer: p.principal,
+			prev: null,
+			at: new Date(Date.parse(T0) + (step + 1) * 600_000).toISOString()
+		});
+		control.getMap('decisions').set(hash, record);
+	}
+}
+
+describe('gateDecision', () => {
+	const at = new Date('2026-11-29T01:00:00Z');
+	function context(docs: ReturnType<typeof setup>, onSite = false): GateContext {
+		return {
+			orgId: 'org1',
+			org: docs.org,
+			control: docs.control,
+			blacklist: null,
+			contractor: (id) => (id === 'C1' ? docs.contractor : null),
+			site: { id: 'S1', kind: 'construction', timeZone: 'Asia/Shanghai' },
+			deviceId: 'gate-1',
+			onSite: () => onSite
+		};
+	}
+	const face = {
+		method: 'face' as const,
+		worker: { contractorId: 'C1', workerId: 'w1' },
+		confirmed: true,
+		liveness: 'passed' as const,
+		score: 0.81
+	};
+
+	it('admits an approved worker whose face matched live, and describes the event to journal', async () => {
+		const docs = setup();
+		await approveAll(docs.control, docs.people);
+		const out = gateDecision(context(docs), face, 'in', at, {
+			position: { lat: 30.2, lng: 120.1, accuracy: 12 }
+		});
+		// No hard-hat check exists at the gate yet: it is not held against anyone.
+		expect(out.decision.reasons).toEqual([]);
+		expect(out.decision.allow).toBe(true);
+		expect(out.worker?.name).toBe('张伟');
+		expect(out.event).toMatchObject({
+			siteId: 'S1',
+			workerId: 'w1',
+			contractorId: 'C1',
+			direction: 'in',
+			at: at.toISOString(),
+			method: 'face',
+			matchScore: 0.81,
+			liveness: 'passed',
+			allow: true,
+			position: { lat: 30.2, lng: 120.1, accuracy: 12 }
+		});
+	});
+
+	it('refuses a failed liveness check, a second entry without exit, and an unknown face', async () => {
+		const docs = setup();
+		await approveAll(docs.control, docs.people);
+		const codes = (o: ReturnType<typeof gateDecision>) => o.decision.reasons.map((r) => r.code);
+		const spoof = gateDecision(context(docs), { ...face, liveness: 'failed' }, 'in', at);
+		expect(spoof.decision.allow).toBe(false);
+		expect(codes(spoof)).toEqual(['LIVENESS_FAILED']);
+		const twice = gateDecision(context(docs, true), face, 'in', at);
+		expect(codes(twice)).toEqual(['ANTI_PASSBACK']);
+		// The exit is recorded whatever happens.
+		expect(gateDecision(context(docs, true), face, 'out', at).decision.allow).toBe(true);
+		const unknown = gateDecision(
+			context(docs),
+			{ method: 'face', worker: null, confirmed: false, score: 0.31 },
+			'in',
+			at
+		);
+		expect(codes(unknown)).toEqual(['IDENTITY_UNCONFIRMED']);
+		expect(unknown.event).toMatchObject({ workerId: null, allow: false, matchScore: 0.31 });
+	});
+
+	it('a wrong PIN names the worker but confirms nobody; site settings switch anti-passback off', async () => {
+		const docs = setup();
+		await approveAll(docs.control, docs.people);
+		const wrongPin = gateDecision(
+			context(docs),
+			{ method: 'id_pin', worker: { contractorId: 'C1', workerId: 'w1' }, confirmed: false },
+			'in',
+			at
+		);
+		expect(wrongPin.decision.allow).toBe(false);
+		expect(wrongPin.event.workerId).toBeNull();
+		docs.control.getMap('settings').set('gate', {
+			schema: 1,
+			antiPassback: false,
+			updatedAt: T0,
+			updatedBy: 'p1'
+		});
+		expect(gateRules(docs.control, 'Asia/Shanghai')).toMatchObject({
+			antiPassback: false,
+			requirePpe: false
+		});
+		const again = gateDecision(context(docs, true), face, 'in', at);
+		expect(again.decision.allow).toBe(true);
 	});
 });

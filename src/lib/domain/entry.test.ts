@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { Certificate, Verification } from './certificate-status';
 import {
 	decideEntry,
+	decideUnidentified,
 	DEFAULT_SITE_RULES,
 	REASON_CODES,
 	type EntryInput,
@@ -781,4 +782,17 @@ describe('site rules', () => {
 
 test('reason codes are unique', () => {
 	expect(new Set(REASON_CODES).size).toBe(REASON_CODES.length);
+});
+
+describe('decideUnidentified', () => {
+	test('refuses an entry nobody could be identified for and lets the exit through with the warning', () => {
+		const inside = decideUnidentified('2026-06-15T01:30:00.000Z', 'in', 'face');
+		expect(inside).toMatchObject({ allow: false, date: '2026-06-15' });
+		expect(inside.reasons).toEqual([
+			{ code: 'IDENTITY_UNCONFIRMED', severity: 'deny', method: 'face' }
+		]);
+		const out = decideUnidentified('2026-06-15T01:30:00.000Z', 'out', 'qr');
+		expect(out.allow).toBe(true);
+		expect(out.reasons).toEqual([{ code: 'IDENTITY_UNCONFIRMED', severity: 'warn', method: 'qr' }]);
+	});
 });

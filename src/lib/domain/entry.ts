@@ -289,6 +289,32 @@ export function decideEntry(input: EntryInput): EntryDecision {
 	};
 }
 
+/**
+ * The decision when nobody could be identified (an unknown face, an unreadable pass): there is no
+ * worker to check anything else against. Entry is refused; an exit is let through with the warning,
+ * as decideEntry does for every exit.
+ */
+export function decideUnidentified(
+	at: Date | string,
+	direction: 'in' | 'out',
+	method: IdentityCheck['method'],
+	rules: Partial<SiteRules> = {},
+	liveness?: IdentityCheck['liveness']
+): EntryDecision {
+	const merged: SiteRules = { ...DEFAULT_SITE_RULES, ...rules };
+	const severity: Severity = direction === 'in' ? 'deny' : 'warn';
+	return {
+		allow: direction === 'out',
+		direction,
+		date: localDate(at, merged.timeZone),
+		// A liveness check never started for nobody is not a reason; one that failed is.
+		reasons: identityReasons({ method, confirmed: false, liveness }, merged, severity).filter(
+			(r) => r.code !== 'LIVENESS_UNCHECKED'
+		),
+		certificate: null
+	};
+}
+
 function identityReasons(identity: IdentityCheck, rules: SiteRules, severity: Severity): Reason[] {
 	const reasons: Reason[] = [];
 	if (!identity.confirmed) {
