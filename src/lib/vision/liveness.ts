@@ -2,6 +2,7 @@
 // judged from per-frame landmarks, and the verdict that adds the anti-spoof and liveness models'
 // scores as a second gate. A still photo cannot blink or turn, and fails the challenge.
 import type { Locale } from '../i18n/messages';
+import { cosineSimilarity } from './matcher';
 import type { Box, FaceObservation } from './types';
 
 export type ChallengeKind = 'blink' | 'turn_left' | 'turn_right';
@@ -212,7 +213,7 @@ export class LivenessCheck {
 		}
 		if (face.embedding) {
 			if (!this.#reference) this.#reference = face.embedding;
-			else if (cosine(this.#reference, face.embedding) < o.minSameFace) {
+			else if (cosineSimilarity(this.#reference, face.embedding) < o.minSameFace) {
 				return this.#fail('face_changed', elapsedMs);
 			}
 		}
@@ -273,19 +274,6 @@ function continuous(a: Box, b: Box, o: LivenessOptions): boolean {
 	const dx = b.x + b.width / 2 - (a.x + a.width / 2);
 	const dy = b.y + b.height / 2 - (a.y + a.height / 2);
 	return Math.hypot(dx, dy) <= o.maxJump * Math.max(a.height, b.height);
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-	if (a.length !== b.length) return -1;
-	let ab = 0;
-	let aa = 0;
-	let bb = 0;
-	for (let i = 0; i < a.length; i++) {
-		ab += a[i]! * b[i]!;
-		aa += a[i]! * a[i]!;
-		bb += b[i]! * b[i]!;
-	}
-	return ab / Math.sqrt(aa * bb);
 }
 
 function median(values: readonly number[]): number {

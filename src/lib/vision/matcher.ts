@@ -452,6 +452,20 @@ function grown<T extends Float64Array | Int32Array>(from: T, to: T): T {
 	return to;
 }
 
+/** Cosine similarity of two plain vectors (no quantisation); −1 when the lengths differ. */
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+	if (a.length !== b.length) return -1;
+	let ab = 0;
+	let aa = 0;
+	let bb = 0;
+	for (let i = 0; i < a.length; i++) {
+		ab += a[i]! * b[i]!;
+		aa += a[i]! * a[i]!;
+		bb += b[i]! * b[i]!;
+	}
+	return ab / Math.sqrt(aa * bb);
+}
+
 /** Rounding can put a cosine a hair outside −1..1. */
 function cosine(x: number): number {
 	return Math.max(-1, Math.min(1, x));
