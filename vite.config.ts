@@ -1,5 +1,5 @@
 // Vite configuration: SvelteKit, the PWA service worker (precaches the app shell and the scan
-// engines), and unit tests.
+// engines; caches the vision models on first use), and unit tests.
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import type { Plugin } from 'vite';
@@ -89,7 +89,13 @@ export default defineConfig({
 					'client/**/*.{js,css,ico,png,svg,webp,woff,woff2,webmanifest}',
 					...VENDOR_FILES.filter((f) => f.precache).map((f) => `client${f.to}`)
 				],
-				globIgnores: VENDOR_FILES.filter((f) => !f.precache).map((f) => `client${f.to}`),
+				globIgnores: [
+					...VENDOR_FILES.filter((f) => !f.precache).map((f) => `client${f.to}`),
+					// The vision models (~28 MB, from `npm run models`) and the vision worker (1.7 MB) are
+					// for gate tablets, not every phone: cached at run time when a gate first uses them.
+					'client/models/**',
+					'client/_app/immutable/workers/worker-*.js'
+				],
 				// The OCR core's wasm is 2.9 MB; everything else precached is far smaller.
 				maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
 				// Vendor files left out of the precache (the non-SIMD OCR core) are kept once fetched.
@@ -98,6 +104,25 @@ export default defineConfig({
 						urlPattern: ({ url }) => url.pathname.startsWith('/vendor/'),
 						handler: 'CacheFirst',
 						options: { cacheName: 'sitepass-vendor' }
+					},
+					// Hashed worker bundles (the vision worker), kept once a gate has loaded them.
+					{
+						urlPattern: ({ url }) => url.pathname.startsWith('/_app/immutable/workers/'),
+						handler: 'CacheFirst',
+						options: { cacheName: 'sitepass-vision' }
+					},
+					// The gate's vision client fetches every model file when it starts and checks each
+					// SHA-256 against the manifest (asked for fresh when online). Model URLs carry their
+					// package version; a cached copy that no longer matches is dropped by the client.
+					{
+						urlPattern: ({ url }) => url.pathname === '/models/manifest.json',
+						handler: 'NetworkFirst',
+						options: { cacheName: 'sitepass-models', networkTimeoutSeconds: 5 }
+					},
+					{
+						urlPattern: ({ url }) => url.pathname.startsWith('/models/'),
+						handler: 'CacheFirst',
+						options: { cacheName: 'sitepass-models' }
 					}
 				],
 				navigateFallback: '/',
@@ -110,6 +135,8 @@ export default defineConfig({
 			}
 		})
 	],
+	// The vision worker is an ES module worker: tasks-vision loads its runtime with import() there.
+	worker: { format: 'es' },
 	test: {
 		include: ['src/**/*.test.ts', 'sync-server/**/*.test.ts', 'models/**/*.test.ts'],
 		environment: 'node',
