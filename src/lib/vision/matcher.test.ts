@@ -298,6 +298,15 @@ describe('encodeTemplate / decodeTemplate', () => {
 		expect(encodeTemplate(back)).toBe(text);
 	});
 
+	it('keeps format 1 stable: templates already stored must keep their meaning', () => {
+		// If this changes, every template in every record changes meaning: bump the format instead.
+		const v = Array.from({ length: DIM }, (_, i) => Math.sin(i + 1));
+		const text = encodeTemplate(v);
+		expect(text.slice(0, 60)).toBe('ATcDCz0W/DUKFo0AL0UBI8dI4ggx8yTuHt4UEgUhFt7tJBrHHgXzNh/N/PcV');
+		expect(text.slice(-40)).toBe('1wPzOsH4HuIuEFvGCAcY7gf02gzwCg3l++/E8dU=');
+		expect(dot(decodeTemplate(text), unit(v))).toBeGreaterThan(0.999);
+	});
+
 	it('indexes an encoded template exactly as its decoded vector', () => {
 		const { people, gauss } = clusters(30, 3, 11);
 		const fromText = FaceIndex.from(people.map((p) => [p.id, p.templates.map(encodeTemplate)]));

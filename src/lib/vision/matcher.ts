@@ -53,8 +53,8 @@ export interface FaceIndexOptions {
 
 /**
  * The SIMD kernel: out[r] = Σ probe[i]·rows[r·dim + i] as i32, for rows 0..n−1 (probe Int16, rows
- * Int8, dim a multiple of 32). Assembled with wabt (`wat2wasm --enable-simd`) from this text, where the `;;` lines stand for
- * repetitive code:
+ * Int8, dim a multiple of 32). Assembled with wabt (`wat2wasm --enable-simd`) from this text, where
+ * the `;;` lines stand for repetitive code:
  *
  *   (module (memory (export "memory") 1)
  *    (func (export "dots") (param $probe i32) (param $row i32) (param $n i32) (param $dim i32)
@@ -499,8 +499,8 @@ function sumSquares(q: ArrayLike<number>): number {
 }
 
 // The rotation: flip signs by a fixed pseudo-random sequence, then a Walsh–Hadamard transform
-// (orthogonal up to the factor √dim, which the quantiser's scaling absorbs). The sequence is part of
-// template format 1: changing it would make every stored template meaningless.
+// (orthogonal up to the factor √dim, which the quantiser's scaling absorbs). The sequence is part
+// of template format 1: changing it would make every stored template meaningless.
 const MAX_DIM = 2048;
 const SIGNS = (() => {
 	const signs = new Float64Array(MAX_DIM);
