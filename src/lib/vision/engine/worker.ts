@@ -374,6 +374,21 @@ async function load(): Promise<void> {
 	// The runtimes hold what they need; keep the guard (never load an unchecked copy later).
 	verified.clear();
 	publish();
+	await pruneCache(manifest);
+}
+
+/** Drops cached model files the manifest no longer lists (an upgrade's old versions). */
+async function pruneCache(manifest: ModelFile[]): Promise<void> {
+	try {
+		const cache = await self.caches?.open(CACHE_NAME);
+		if (!cache) return;
+		const keep = new Set([MANIFEST_URL, ...manifest.map((f) => f.url)]);
+		for (const request of await cache.keys()) {
+			if (!keep.has(new URL(request.url).pathname)) await cache.delete(request);
+		}
+	} catch (err) {
+		console.warn('vision worker: could not prune the model cache', err);
+	}
 }
 
 const ready = (name: ModelName) => models.get(name)!.state === 'ready';

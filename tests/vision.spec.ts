@@ -1,0 +1,363 @@
+// The gate's vision models on the staff self-check page (/gate/check), in real Chromium with a
+// fake camera showing a real face photo: every model file passes its SHA-256 check and loads, a
+// face is found in all three analysis modes, a corrupted file is reported failed, and nothing is
+// asked of any host but the app's own.
+import {
+	chromium,
+	expect,
+	test,
+	type Browser,
+	type BrowserContext,
+	type Page
+} from '@playwright/test';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM_ARGS } from '../playwright.config';
+import type { ModelFile } from '../src/lib/vision/types';
+
+const [W, H] = [640, 480];
+const PHOTO = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
+/** The frontal face in that photo (source pixels; tests/fixtures/faces lists it as s1-f1). */
+const FACE = { x: 413, y: 354, w: 177, h: 240 };
+const MANIFEST = JSON.parse(readFileSync('static/models/manifest.json', 'utf8')) as ModelFile[];
+
+/** RGBA pixels to a one-frame Y4M (4:2:0, BT.601 studio range, as Chromium's fake camera reads it). */
+function y4m(rgba: Uint8Array): Buffer {
+	const y = Buffer.alloc(W * H);
+	const u = Buffer.alloc((W / 2) * (H / 2));
+	const v = Buffer.alloc((W / 2) * (H / 2));
+	const at = (x: number, yy: number) => (yy * W + x) * 4;
+	for (let j = 0; j < H; j++) {
+		for (let i = 0; i < W; i++) {
+			const p = at(i, j);
+			const [r, g, b] = [rgba[p]! / 255, rgba[p + 1]! / 255, rgba[p + 2]! / 255];
+			y[j * W + i] = Math.round(16 + 65.481 * r + 128.553 * g + 24.966 * b);
+		}
+	}
+	for (let j = 0; j < H / 2; j++) {
+		for (let i = 0; i < W / 2; i++) {
+			let [r, g, b] = [0, 0, 0];
+			for (const [dx, dy] of [
+				[0, 0],
+				[1, 0],
+				[0, 1],
+				[1, 1]
+			]) {
+				const p = at(2 * i + dx!, 2 * j + dy!);
+				r += rgba[p]! / 255 / 4;
+				g += rgba[p + 1]! / 255 / 4;
+				b += rgba[p + 2]! / 255 / 4;
+			}
+			u[j * (W / 2) + i] = Math.round(128 - 37.797 * r - 74.203 * g + 112 * b);
+			v[j * (W / 2) + i] = Math.round(128 + 112 * r - 93.786 * g - 18.214 * b);
+		}
+	}
+	return Buffer.concat([
+		Buffer.from(`YUV4MPEG2 W${W} H${H} F30:1 Ip A1:1 C420jpeg\nFRAME\n`),
+		y,
+		u,
+		v
+	]);
+}
+
+/** The face photo cropped around FACE to 4:3 and scaled to 640×480, decoded by the browser. */
+async function faceFrame(browser: Browser): Promise<string> {
+	const page = await browser.newPage();
+	try {
+		const jpeg = readFileSync(PHOTO).toString('base64');
+		const crop = { h: FACE.h * 2.2, cx: FACE.x + FACE.w / 2, cy: FACE.y + FACE.h / 2 };
+		const rgba = await page.evaluate(
+			async ({ jpeg, crop, W, H }) => {
+				const blob = await (await fetch(`data:image/jpeg;base64,${jpeg}`)).blob();
+				const img = await createImageBitmap(blob);
+				const canvas = new OffscreenCanvas(W, H);
+				const ctx = canvas.getContext('2d')!;
+				const w = (crop.h * W) / H;
+				ctx.drawImage(img, crop.cx - w / 2, crop.cy - crop.h / 2, w, crop.h, 0, 0, W, H);
+				const data = ctx.getImageData(0, 0, W, H).data;
+				let s = '';
+				for (let i = 0; i < data.length; i += 0x8000) {
+					s += String.fromCharCode(...data.subarray(i, i + 0x8000));
+				}
+				return btoa(s);
+			},
+			{ jpeg, crop, W, H }
+		);
+		const path = join(mkdtempSync(join(tmpdir(), 'sitepass-vision-')), 'face.y4m');
+		writeFileSync(path, y4m(new Uint8Array(Buffer.from(rgba, 'base64'))));
+		return path;
+	} finally {
+		await page.close();
+	}
+}
+
+let camera: Browser;
+test.beforeAll(async ({ browser }) => {
+	const file = await faceFrame(browser);
+	camera = await chromium.launch({
+		executablePath: test.info().project.use.launchOptions?.executablePath,
+		args: [
+			...CHROMIUM_ARGS,
+			'--use-fake-device-for-media-stream',
+			`--use-file-for-fake-video-capture=${file}`
+		]
+	});
+});
+test.afterAll(async () => camera?.close());
+
+interface Session {
+	context: BrowserContext;
+	page: Page;
+	/** Every request to a host other than the app's (aborted). */
+	foreign: string[];
+}
+
+async function open(
+	baseURL: string,
+	options: { serviceWorkers?: 'allow' | 'block' } = {}
+): Promise<Session> {
+	const context = await camera.newContext({
+		baseURL,
+		permissions: ['camera'],
+		viewport: { width: 1280, height: 900 },
+		serviceWorkers: options.serviceWorkers ?? 'allow'
+	});
+	const origin = new URL(baseURL).origin;
+	const foreign: string[] = [];
+	const isForeign = (url: string) => {
+		const u = new URL(url);
+		return u.origin !== origin && u.protocol !== 'data:' && u.protocol !== 'blob:';
+	};
+	// Counted from the request events too: a request the route would not see is still counted.
+	context.on('request', (r) => {
+		if (isForeign(r.url())) foreign.push(r.url());
+	});
+	await context.route(
+		(url) => isForeign(url.href),
+		(route) => route.abort()
+	);
+	const page = await context.newPage();
+	return { context, page, foreign };
+}
+
+const modelRow = (page: Page, name: string) => page.getByTestId(`model-${name}`);
+
+test('every model file passes its checksum and loads; a face is found in all three modes', async ({
+	baseURL
+}) => {
+	test.setTimeout(180_000);
+	const { context, page, foreign } = await open(baseURL!);
+	try {
+		await page.goto('/gate/check');
+		const check = page.getByTestId('vision-check');
+		await expect(check).toHaveAttribute('data-loaded', 'true', { timeout: 120_000 });
+		await expect(check).toHaveAttribute('data-ready', 'true');
+
+		const files = page.getByTestId('file');
+		await expect(files).toHaveCount(MANIFEST.length);
+		for (const f of MANIFEST) {
+			await expect(files.and(page.locator(`[data-url="${f.url}"]`))).toHaveAttribute(
+				'data-state',
+				'ok'
+			);
+		}
+		const names = await page
+			.locator('[data-testid^="model-"][data-state]')
+			.evaluateAll((rows) =>
+				rows.map((r) => [r.getAttribute('data-testid'), r.getAttribute('data-state')])
+			);
+		expect(names.length).toBe(10);
+		for (const [name, state] of names) expect(state, name!).toBe('ready');
+
+		// The camera loop cycles detect → landmarks → full; wait for 20 frames of each.
+		for (const mode of ['detect', 'landmarks', 'full']) {
+			await expect
+				.poll(
+					async () => Number(await page.getByTestId(`mode-${mode}`).getAttribute('data-frames')),
+					{
+						timeout: 120_000
+					}
+				)
+				.toBeGreaterThanOrEqual(20);
+		}
+		const read = (mode: string) =>
+			page.getByTestId(`mode-${mode}`).evaluate((row) => {
+				const a = (name: string) => row.getAttribute(`data-${name}`) ?? '';
+				const num = (name: string) => (a(name) === '' ? null : Number(a(name)));
+				return {
+					faces: num('faces'),
+					yaw: num('yaw'),
+					pitch: num('pitch'),
+					roll: num('roll'),
+					eyeLeft: num('eye-left'),
+					eyeRight: num('eye-right'),
+					embeddingLength: num('embedding-length'),
+					embeddingNorm: num('embedding-norm'),
+					antispoof: num('antispoof'),
+					liveness: num('liveness'),
+					sharpness: num('sharpness'),
+					brightness: num('brightness'),
+					median: JSON.parse(a('median') || '{}') as Record<string, number>
+				};
+			});
+		const detect = await read('detect');
+		const landmarks = await read('landmarks');
+		const full = await read('full');
+
+		expect(detect.faces).toBe(1);
+		expect(detect.yaw).toBeNull();
+		expect(detect.embeddingLength).toBeNull();
+		expect(detect.sharpness).toBeGreaterThan(0);
+		expect(detect.brightness).toBeGreaterThan(20);
+		expect(detect.brightness).toBeLessThan(240);
+
+		expect(landmarks.faces).toBe(1);
+		for (const v of [landmarks.yaw, landmarks.pitch, landmarks.roll]) {
+			expect(Number.isFinite(v)).toBe(true);
+		}
+		// A near-frontal face, eyes open, turned a little to the image left (its image-left eye is
+		// the narrower, 26 px against 32, and the nose tip is left of the eyes' midpoint): yaw < 0.
+		expect(landmarks.yaw!).toBeLessThan(-5);
+		expect(landmarks.yaw!).toBeGreaterThan(-30);
+		expect(landmarks.eyeLeft).toBeGreaterThan(0.15);
+		expect(landmarks.eyeRight).toBeGreaterThan(0.15);
+		expect(landmarks.embeddingLength).toBeNull();
+
+		expect(full.faces).toBe(1);
+		expect(full.embeddingLength).toBe(1024);
+		expect(full.embeddingNorm).toBeCloseTo(1, 5);
+		expect(Number.isFinite(full.yaw)).toBe(true);
+		expect(Number.isFinite(full.eyeLeft)).toBe(true);
+		for (const score of [full.antispoof, full.liveness]) {
+			expect(score).toBeGreaterThanOrEqual(0);
+			expect(score).toBeLessThanOrEqual(1);
+		}
+
+		const loadMs = await page
+			.locator('[data-testid^="model-"][data-state]')
+			.evaluateAll((rows) =>
+				Object.fromEntries(
+					rows.map((r) => [
+						r.getAttribute('data-testid')!.slice('model-'.length),
+						r.querySelector('td:last-child')?.textContent?.trim()
+					])
+				)
+			);
+		const bytes = MANIFEST.reduce((s, f) => s + f.bytes, 0);
+		const report = {
+			medians: { detect: detect.median, landmarks: landmarks.median, full: full.median },
+			loadMs,
+			modelBytes: bytes,
+			scores: {
+				yaw: full.yaw,
+				pitch: full.pitch,
+				roll: full.roll,
+				eyes: [full.eyeLeft, full.eyeRight],
+				antispoof: full.antispoof,
+				liveness: full.liveness,
+				sharpness: full.sharpness,
+				brightness: full.brightness
+			}
+		};
+		console.log(`vision timings: ${JSON.stringify(report)}`);
+		await test.info().attach('vision-timings.json', {
+			body: JSON.stringify(report, null, 2),
+			contentType: 'application/json'
+		});
+		expect(foreign).toEqual([]);
+	} finally {
+		await context.close();
+	}
+});
+
+test('a model file altered on the way is reported failed with the checksum error', async ({
+	baseURL
+}) => {
+	test.setTimeout(120_000);
+	const { context, page, foreign } = await open(baseURL!, { serviceWorkers: 'block' });
+	try {
+		const target = MANIFEST.find((f) => f.url.endsWith('/faceres.bin'))!;
+		await context.route(`**${target.url}`, async (route) => {
+			const response = await route.fetch();
+			const body = await response.body();
+			const mid = body.length >> 1;
+			body[mid] = body[mid]! ^ 0xff;
+			await route.fulfill({ response, body });
+		});
+		await page.goto('/gate/check');
+		const check = page.getByTestId('vision-check');
+		await expect(check).toHaveAttribute('data-loaded', 'true', { timeout: 120_000 });
+		await expect(check).toHaveAttribute('data-ready', 'false');
+
+		const row = modelRow(page, 'human-faceres');
+		await expect(row).toHaveAttribute('data-state', 'failed');
+		await expect(row.getByTestId('model-error')).toContainText('模型文件校验失败');
+		await expect(row.getByTestId('model-error')).toContainText(
+			`SHA-256 mismatch: expected ${target.sha256}`
+		);
+		await expect(page.locator(`[data-url="${target.url}"]`)).toHaveAttribute(
+			'data-state',
+			'failed'
+		);
+		// Everything else still loads; detection and the mesh keep working without the embedding.
+		await expect(modelRow(page, 'face-detector')).toHaveAttribute('data-state', 'ready');
+		await expect(modelRow(page, 'human-facemesh')).toHaveAttribute('data-state', 'ready');
+		await expect
+			.poll(async () => Number(await page.getByTestId('mode-full').getAttribute('data-frames')), {
+				timeout: 60_000
+			})
+			.toBeGreaterThanOrEqual(1);
+		await expect(page.getByTestId('mode-full')).toHaveAttribute('data-faces', '1');
+		await expect(page.getByTestId('mode-full')).toHaveAttribute('data-embedding-length', '');
+		expect(foreign).toEqual([]);
+	} finally {
+		await context.close();
+	}
+});
+
+test('after one online start the tablet loads every model offline, from its own cache', async ({
+	baseURL
+}) => {
+	test.setTimeout(240_000);
+	const { context, page, foreign } = await open(baseURL!);
+	try {
+		const check = page.getByTestId('vision-check');
+		await page.goto('/gate/check');
+		await expect(check).toHaveAttribute('data-loaded', 'true', { timeout: 120_000 });
+		// The service worker takes control during the first visit; the start after that is the
+		// one a gate tablet makes, with every file passing through it into the runtime caches.
+		await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+		await page.reload();
+		await expect(check).toHaveAttribute('data-loaded', 'true', { timeout: 120_000 });
+		await expect(check).toHaveAttribute('data-ready', 'true');
+		const cached = await page.evaluate(async () => {
+			const cache = await caches.open('sitepass-models');
+			return (await cache.keys()).map((r) => new URL(r.url).pathname);
+		});
+		expect(cached.sort()).toEqual([...MANIFEST.map((f) => f.url), '/models/manifest.json'].sort());
+
+		await context.setOffline(true);
+		await page.reload();
+		await expect(check).toHaveAttribute('data-loaded', 'true', { timeout: 120_000 });
+		await expect(check).toHaveAttribute('data-ready', 'true');
+		await expect
+			.poll(async () => Number(await page.getByTestId('mode-full').getAttribute('data-frames')), {
+				timeout: 60_000
+			})
+			.toBeGreaterThanOrEqual(1);
+		await expect(page.getByTestId('mode-full')).toHaveAttribute('data-embedding-length', '1024');
+		expect(foreign).toEqual([]);
+	} finally {
+		await context.close();
+	}
+
+	// The control: without the service worker the same offline start gets nothing at all.
+	const control = await open(baseURL!, { serviceWorkers: 'block' });
+	try {
+		await control.context.setOffline(true);
+		await expect(control.page.goto('/gate/check')).rejects.toThrow();
+	} finally {
+		await control.context.close();
+	}
+});
