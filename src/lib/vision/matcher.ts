@@ -2,15 +2,17 @@
 // claimed identity, and the compact text form a template takes in a Yjs record.
 //
 // Templates are stored quantised to Int8 (one contiguous Int8Array, a row per template) and
-// scored with a WebAssembly SIMD kernel: measured on this project's 2-core machine, 10,000
-// templates took 8.7 ms with a plain Float32Array loop, 1.1 ms with a SIMD float32 kernel and
-// 0.39 ms with the SIMD Int8 kernel (see bench/face-match.ts for the shipped numbers). Before
-// quantising, a vector is turned by a fixed random rotation (sign flips, then a Walsh–Hadamard
-// transform): it keeps every cosine exactly and spreads any large coordinates over all of them, so
-// the Int8 error stays about 0.001 whatever the embedding's value distribution (without it,
-// heavy-tailed vectors reached 0.005). Where SIMD WebAssembly is unavailable (old browsers, a CSP
-// without 'wasm-unsafe-eval') the same rows are scored by a JavaScript loop, unrolled by 4, slower
-// but with bit-identical scores.
+// scored with a WebAssembly SIMD kernel. In the prototype that chose it, 10,000 templates took
+// 8.7 ms with a plain Float32Array loop, 1.1 ms with a SIMD float32 kernel and 0.39 ms with the
+// SIMD Int8 kernel, which also needs a quarter of the memory; bench/README.md (face-match) has the
+// shipped kernel's numbers in Node and in Chromium.
+//
+// Before quantising, a vector is turned by a fixed random rotation (sign flips, then a
+// Walsh–Hadamard transform): it keeps every cosine exactly and spreads any large coordinates over
+// all of them, so the Int8 error stays about 0.001 whatever the embedding's value distribution
+// (without it, heavy-tailed vectors reached 0.005). Where SIMD WebAssembly is unavailable (old
+// browsers, a CSP without 'wasm-unsafe-eval') the same rows are scored by a JavaScript loop,
+// unrolled by 4, slower but with bit-identical scores.
 
 /** faceres embeddings (FaceObservation.embedding) have 1024 values. */
 export const EMBEDDING_DIM = 1024;
@@ -159,8 +161,9 @@ export class FaceIndex {
 	#sums = new Int32Array(0);
 	/** The same probe as float64 for the JavaScript loop (its products and sums stay exact). */
 	#probe64: Float64Array;
-	/** Scratch for the rotated probe. */
+	/** Scratch for the rotated probe, and for a template being added. */
 	#turned: Float64Array;
+	#scratch: Float64Array;
 	/** Per row: 1/‖row‖ (so a score is a true cosine of the stored vectors) and its worker slot. */
 	#rowScale = new Float64Array(0);
 	#owner = new Int32Array(0);
@@ -183,6 +186,7 @@ export class FaceIndex {
 		this.kernel = module ? 'wasm-simd' : 'js';
 		this.#probe64 = new Float64Array(dim);
 		this.#turned = new Float64Array(dim);
+		this.#scratch = new Float64Array(dim);
 		this.#grow(256);
 	}
 
@@ -379,8 +383,7 @@ export class FaceIndex {
 	/** Quantises the probe into the scratch arrays; returns 1/‖quantised probe‖. */
 	#loadProbe(probe: ArrayLike<number>, what: string): number {
 		const dim = this.dim;
-		checkVector(probe, dim, `FaceIndex.${what}: the probe`);
-		const turned = rotate(probe, this.#turned);
+		const turned = rotate(load(probe, this.#turned, `FaceIndex.${what}: the probe`));
 		const peak = maxAbs(turned);
 		const p16 = this.#probe16;
 		const p64 = this.#probe64;
@@ -431,8 +434,7 @@ export class FaceIndex {
 			}
 			return q;
 		}
-		checkVector(template, this.dim, `FaceIndex: ${what}`);
-		return quantiseInt8(rotate(template, new Float64Array(this.dim)));
+		return quantiseInt8(rotate(load(template, this.#scratch, `FaceIndex: ${what}`)));
 	}
 }
 
@@ -471,28 +473,34 @@ function cosine(x: number): number {
 	return Math.max(-1, Math.min(1, x));
 }
 
-function checkVector(v: ArrayLike<number>, dim: number, what: string): void {
-	if (v.length !== dim) {
+/**
+ * `v` copied into `out` and checked. The copy keeps every later loop on one array type: reading
+ * number[], Float32Array and Float64Array alike through ArrayLike was measured 5–10× slower.
+ */
+function load(v: ArrayLike<number>, out: Float64Array, what: string): Float64Array {
+	if (v.length !== out.length) {
 		throw new Error(
-			`${what} has ${v.length} values; expected a ${dim}-value embedding (faceres, FaceObservation.embedding)`
+			`${what} has ${v.length} values; expected a ${out.length}-value embedding (faceres, FaceObservation.embedding)`
 		);
 	}
+	out.set(v);
 	let nonZero = false;
-	for (let i = 0; i < v.length; i++) {
-		const x = v[i]!;
+	for (let i = 0; i < out.length; i++) {
+		const x = out[i]!;
 		if (!Number.isFinite(x)) throw new Error(`${what} has a non-finite value at ${i}`);
 		if (x !== 0) nonZero = true;
 	}
 	if (!nonZero) throw new Error(`${what} is all zeros`);
+	return out;
 }
 
-function maxAbs(v: ArrayLike<number>): number {
+function maxAbs(v: Float64Array): number {
 	let m = 0;
 	for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
 	return m;
 }
 
-function sumSquares(q: ArrayLike<number>): number {
+function sumSquares(q: Float64Array | Int8Array): number {
 	let s = 0;
 	for (let i = 0; i < q.length; i++) s += q[i]! * q[i]!;
 	return s;
@@ -534,15 +542,15 @@ function hadamard(x: Float64Array): void {
 	}
 }
 
-/** v rotated into `out` (same length as v). */
-function rotate(v: ArrayLike<number>, out: Float64Array): Float64Array {
-	for (let i = 0; i < out.length; i++) out[i] = v[i]! * SIGNS[i]!;
-	hadamard(out);
-	return out;
+/** x rotated in place. */
+function rotate(x: Float64Array): Float64Array {
+	for (let i = 0; i < x.length; i++) x[i]! *= SIGNS[i]!;
+	hadamard(x);
+	return x;
 }
 
 /** The inverse: H·H = n·I and the signs undo themselves; the scale is left to the caller. */
-function unrotate(y: ArrayLike<number>): Float64Array {
+function unrotate(y: Int8Array): Float64Array {
 	const out = Float64Array.from(y);
 	hadamard(out);
 	for (let i = 0; i < out.length; i++) out[i]! *= SIGNS[i]!;
@@ -550,7 +558,7 @@ function unrotate(y: ArrayLike<number>): Float64Array {
 }
 
 /** Scales to ±127 by the largest magnitude and rounds: the direction is what a cosine needs. */
-function quantiseInt8(v: ArrayLike<number>): Int8Array {
+function quantiseInt8(v: Float64Array): Int8Array {
 	const peak = maxAbs(v);
 	const q = new Int8Array(v.length);
 	for (let i = 0; i < v.length; i++) q[i] = Math.round((v[i]! / peak) * ROW_RANGE);
@@ -577,8 +585,8 @@ export function encodeTemplate(vec: ArrayLike<number>): string {
 			`encodeTemplate: the embedding has ${vec.length} values; expected a power of two up to ${MAX_DIM} (faceres: 1024)`
 		);
 	}
-	checkVector(vec, vec.length, 'encodeTemplate: the embedding');
-	const q = quantiseInt8(rotate(vec, new Float64Array(vec.length)));
+	const v = load(vec, new Float64Array(vec.length), 'encodeTemplate: the embedding');
+	const q = quantiseInt8(rotate(v));
 	const bytes = new Uint8Array(q.length + 1);
 	bytes[0] = FORMAT_INT8;
 	bytes.set(new Uint8Array(q.buffer), 1);
@@ -589,7 +597,9 @@ export function encodeTemplate(vec: ArrayLike<number>): string {
 export function decodeTemplate(s: string): Float32Array {
 	const v = unrotate(templateBytes(s));
 	const inv = 1 / Math.sqrt(sumSquares(v));
-	return Float32Array.from(v, (x) => x * inv);
+	const out = new Float32Array(v.length);
+	for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
+	return out;
 }
 
 /** The Int8 values of an encoded template, checked. */
@@ -607,7 +617,9 @@ function templateBytes(s: string): Int8Array {
 		throw new Error(`decodeTemplate: unknown template format ${bytes[0]} (this app reads 1)`);
 	}
 	const q = new Int8Array(bytes.buffer, bytes.byteOffset + 1, bytes.length - 1);
-	if (q.every((x) => x === 0)) throw new Error('decodeTemplate: the template is all zeros');
+	let nonZero = false;
+	for (let i = 0; i < q.length && !nonZero; i++) nonZero = q[i] !== 0;
+	if (!nonZero) throw new Error('decodeTemplate: the template is all zeros');
 	return q;
 }
 
