@@ -10,9 +10,9 @@ import {
 	type BrowserContext,
 	type Page
 } from '@playwright/test';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import type { ModelFile } from '../src/lib/vision/types';
 
@@ -93,8 +93,9 @@ async function faceFrame(browser: Browser): Promise<string> {
 }
 
 let camera: Browser;
+let file: string;
 test.beforeAll(async ({ browser }) => {
-	const file = await faceFrame(browser);
+	file = await faceFrame(browser);
 	camera = await chromium.launch({
 		executablePath: test.info().project.use.launchOptions?.executablePath,
 		args: [
@@ -104,7 +105,10 @@ test.beforeAll(async ({ browser }) => {
 		]
 	});
 });
-test.afterAll(async () => camera?.close());
+test.afterAll(async () => {
+	await camera?.close();
+	if (file) rmSync(dirname(file), { recursive: true, force: true });
+});
 
 interface Session {
 	context: BrowserContext;
