@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { automergeVsYjs } from './automerge-vs-yjs';
 import { editLatency } from './edit-latency';
+import { faceMatch } from './face-match';
 import { ledgerFilter } from './ledger-filter';
 import { ledgerLoad } from './ledger-load';
 import { registryReverify } from './registry-reverify';
@@ -19,7 +20,8 @@ const BENCHMARKS: Benchmark[] = [
 	relayThroughput,
 	automergeVsYjs,
 	ledgerFilter,
-	registryReverify
+	registryReverify,
+	faceMatch
 ];
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
