@@ -164,7 +164,7 @@ describe('sitepass serve as a process', () => {
 			// Exactly one stored item per record: nothing was applied twice. (The relay's receive
 			// stamps, one per event in `received`, are its own items beside them.)
 			const items = Y.decodeUpdate(Y.encodeStateAsUpdate(doc)).structs.filter(
-				(s) => s instanceof Y.Item && s.parent === 'attendance'
+				(s) => s instanceof Y.Item && (s.parent as unknown) === 'attendance'
 			);
 			expect(items).toHaveLength(TOTAL);
 			expect(doc.getMap('received').size).toBe(TOTAL);

@@ -724,7 +724,7 @@ export const zhCN = {
 	'gate.health.sync': '上次同步',
 	'gate.health.never': '从未',
 	'gate.health.unconfirmed': '待上传 {n} 条',
-	'gate.health.faces': '人脸模板 {n}',
+	'gate.health.faces': '已登记人脸 {n} 人',
 	'gate.health.syncState': '同步状态',
 	'gate.health.ppe': '安全帽检测',
 	'gate.health.ppeOff': '尚未启用（本门岗不检查安全帽，不作为拒绝理由）',
@@ -1536,7 +1536,7 @@ export const en: Messages = {
 	'gate.health.sync': 'Last sync',
 	'gate.health.never': 'never',
 	'gate.health.unconfirmed': '{n} to upload',
-	'gate.health.faces': '{n} face templates',
+	'gate.health.faces': '{n} faces enrolled',
 	'gate.health.syncState': 'Sync',
 	'gate.health.ppe': 'Hard-hat check',
 	'gate.health.ppeOff':

@@ -171,6 +171,9 @@ export class LivenessCheck {
 	#eyes: Signal;
 	#yaw: Signal;
 	#closed = false;
+	/** Lowest and highest smoothed yaw so far (a turn is a move from one to beyond the other). */
+	#yawLow = Infinity;
+	#yawHigh = -Infinity;
 
 	constructor(challenge: Challenge | ChallengeKind, options: Partial<LivenessOptions> = {}) {
 		this.challenge =
@@ -205,8 +208,12 @@ export class LivenessCheck {
 					this.#eyes.maxDeviation > o.stillEyeRatio * this.#eyes.baseline);
 			return this.#fail(moved ? 'timeout' : 'no_motion', elapsedMs);
 		}
-		if (at - this.#lastSeenAt > o.faceLostMs) return this.#fail('face_lost', elapsedMs);
-		if (!face) return this.#state;
+		if (!face) {
+			// Lost only when frames keep arriving without a face: a slow device's long gap between
+			// two frames that both show the face is not a lost face.
+			if (at - this.#lastSeenAt > o.faceLostMs) return this.#fail('face_lost', elapsedMs);
+			return this.#state;
+		}
 
 		if (this.#lastBox && !continuous(this.#lastBox, face.box, o)) {
 			return this.#fail('face_changed', elapsedMs);
@@ -245,18 +252,28 @@ export class LivenessCheck {
 	#judgeTurn(elapsedMs: number): LivenessState {
 		const { turnDegrees } = this.options;
 		this.#eyes.catchUp();
-		// turn_left: yaw grows (types.ts: yaw > 0 is the person's left).
+		// turn_left: yaw grows (types.ts: yaw > 0 is the person's left). A turn is judged as a move
+		// in time order — a smoothed yaw at least turnDegrees beyond the lowest (or highest) one
+		// before it — not against the baseline alone: someone who starts turning while the
+		// baseline frames are taken has a baseline half-way, and must neither fail nor be told
+		// they turned the wrong way for what came before.
 		const sign = this.challenge.kind === 'turn_left' ? 1 : -1;
-		const baseline = this.#yaw.baseline;
 		let progress = this.#state.state === 'waiting' ? this.#state.progress : 0;
 		for (const yaw of this.#yaw.pending()) {
-			const towards = sign * (yaw - baseline!);
-			if (towards >= turnDegrees) {
-				this.#state = { state: 'passed', elapsedMs };
-				return this.#state;
+			if (this.#yawLow <= this.#yawHigh) {
+				const up = yaw - this.#yawLow;
+				const down = this.#yawHigh - yaw;
+				const towards = sign > 0 ? up : down;
+				const away = sign > 0 ? down : up;
+				if (towards >= turnDegrees) {
+					this.#state = { state: 'passed', elapsedMs };
+					return this.#state;
+				}
+				if (away >= turnDegrees) return this.#fail('wrong_direction', elapsedMs);
+				progress = Math.max(progress, Math.min(1, Math.max(0, towards) / turnDegrees));
 			}
-			if (-towards >= turnDegrees) return this.#fail('wrong_direction', elapsedMs);
-			progress = Math.max(0, Math.min(1, towards / turnDegrees));
+			this.#yawLow = Math.min(this.#yawLow, yaw);
+			this.#yawHigh = Math.max(this.#yawHigh, yaw);
 		}
 		this.#state = { state: 'waiting', progress };
 		return this.#state;

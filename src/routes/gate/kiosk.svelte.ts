@@ -37,6 +37,11 @@ export const RESULT_MS = 5000;
 const MIN_FACE_SHARE = 0.18;
 /** Frames without a confident match before the gate says it does not know the person. */
 const UNKNOWN_AFTER = 3;
+/**
+ * Time to answer the challenge: the reading of the instruction plus the movement (8 s rather than
+ * the module's 5 s: a gloved worker at a loaded tablet should not fail for being slow).
+ */
+const CHALLENGE_MS = 8000;
 /** After a decision, the same person standing there is not decided again for this long. */
 const COOLDOWN_MS = 12_000;
 
@@ -65,6 +70,7 @@ export interface GateHealth {
 	sync: typeof sync.summary;
 	/** Attendance events not yet confirmed by the relay. */
 	unconfirmed: number;
+	/** Workers with a face template this gate can match. */
 	templates: number;
 	fps: number;
 	lastMs: number | null;
@@ -247,7 +253,7 @@ export class Kiosk {
 					this.index.add(`${c}/${face.workerId}`, face.templates);
 				}
 			}
-			this.health.templates = this.index.size;
+			this.health.templates = this.index.workers;
 		};
 		const soon = () => (timer ??= setTimeout(rebuild, 200));
 		const watched = new Set<string>();
@@ -412,7 +418,7 @@ export class Kiosk {
 					kind: 'challenge',
 					key,
 					score: found.best.score,
-					check: new LivenessCheck(challenge),
+					check: new LivenessCheck(challenge, { timeLimitMs: CHALLENGE_MS }),
 					antispoof: face.antispoof === null ? [] : [face.antispoof],
 					liveness: face.liveness === null ? [] : [face.liveness],
 					frames: 0
@@ -451,6 +457,7 @@ export class Kiosk {
 				antispoof: phase.antispoof,
 				liveness: phase.liveness
 			});
+			if (verdict.result === 'failed') console.info(`gate: liveness ${verdict.reasons.join(',')}`);
 			await this.#finishChallenge(phase, verdict.result);
 		}
 	}
@@ -510,6 +517,10 @@ export class Kiosk {
 			return;
 		}
 		putAttendance(sync.doc(name), name, this.#actor(), event);
+		// For whoever services the tablet (devtools): the decision as recorded.
+		console.info(
+			`gate: ${event.direction} ${event.allow ? 'allow' : 'deny'} ${event.method} ${event.workerId ?? '-'} ${event.liveness ?? ''} ${event.reasons.map((r) => r.code).join(',')}`
+		);
 		this.#presence.note(event);
 		this.health.unconfirmed += 1;
 		if (identity.worker && event.workerId) {
