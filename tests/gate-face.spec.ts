@@ -74,11 +74,12 @@ test.afterAll(async () => {
 	await camera?.close();
 });
 
-async function enrolFace(page: Page, url: string, workerId: string) {
+async function enrolFace(page: Page, url: string, workerId: string, photo = false) {
 	await show(await frames.allTransformed(FACE[workerId]!));
 	await page.goto(`${url}/ledger/C1/${workerId}/face`);
 	await expect(page.getByTestId('face-consent-text')).toContainText('人脸特征值');
 	await page.getByTestId('face-consent').check();
+	if (photo) await page.getByTestId('face-photo-consent').check();
 	await page.getByTestId('enrol-start').click();
 	await expect(page.getByTestId('enrol-save')).toBeEnabled({ timeout: 150_000 });
 	await page.getByTestId('enrol-save').click();
@@ -103,8 +104,9 @@ test('face with liveness at an offline gate: admitted, refused with reasons, a p
 	admin.context().on('request', (r) => {
 		if (!r.url().startsWith(origin) && !/^(data|blob):/.test(r.url())) foreign.push(r.url());
 	});
+	// Only the admitted worker also agrees to photos being kept (his passages get a snapshot).
 	for (const person of [PEOPLE.admitted, PEOPLE.blacklisted, PEOPLE.expired]) {
-		await enrolFace(admin, relay.url, person.id);
+		await enrolFace(admin, relay.url, person.id, person === PEOPLE.admitted);
 	}
 	await expect
 		.poll(() => relay.relay.read('contractor:C1', (d) => d.getMap('faces').size), {
@@ -112,9 +114,14 @@ test('face with liveness at an offline gate: admitted, refused with reasons, a p
 		})
 		.toBe(3);
 	const stored = relay.relay.read('contractor:C1', (d) => d.getMap('faces').toJSON());
-	for (const face of Object.values(stored) as { templates: string[]; photo?: string }[]) {
+	for (const [id, face] of Object.entries(stored) as [
+		string,
+		{ templates: string[]; photo?: string }
+	][]) {
 		expect(face.templates.length).toBeGreaterThanOrEqual(3);
-		expect(face.photo).toBeUndefined();
+		// A template only, no photo, unless the worker separately agreed to one.
+		if (id === PEOPLE.admitted.id) expect(face.photo).toMatch(/^[0-9a-f]{64}$/);
+		else expect(face.photo).toBeUndefined();
 	}
 	await admin.context().close();
 
@@ -202,6 +209,7 @@ test('face with liveness at an offline gate: admitted, refused with reasons, a p
 		matchScore: number | null;
 		position: { lat: number } | null;
 		reasons: { code: string }[];
+		snapshot: string | null;
 	}[];
 	expect(events.map((e) => [e.workerId, e.allow, e.method, e.liveness])).toEqual([
 		[PEOPLE.admitted.id, true, 'face', 'passed'],
@@ -213,6 +221,8 @@ test('face with liveness at an offline gate: admitted, refused with reasons, a p
 	]);
 	expect(events[0]!.matchScore).toBeGreaterThan(0.6);
 	expect(events[0]!.position?.lat).toBeCloseTo(30.2741, 3);
+	expect(events[0]!.snapshot).toMatch(/^[0-9a-f]{64}$/);
+	expect(events.slice(1, 4).map((e) => e.snapshot)).toEqual([null, null, null]);
 	expect(events[1]!.reasons.map((r) => r.code)).toContain('BLACKLISTED');
 	expect(events[2]!.reasons.map((r) => r.code)).toContain('CERT_EXPIRED');
 	expect(events[4]!.reasons.map((r) => r.code)).toContain('LIVENESS_FAILED');

@@ -11,6 +11,7 @@ import { Presence } from '$lib/data/attendance';
 import { eventsDoc, monthOf } from '$lib/data/documents';
 import { buildAttendance, eventsDocFor, putAttendance } from '$lib/data/event-commands';
 import type { AttendanceEvent } from '$lib/data/events';
+import { currentConsent } from '$lib/data/consent-commands';
 import { faceTemplates } from '$lib/data/faces';
 import {
 	gateDecision,
@@ -502,8 +503,9 @@ export class Kiosk {
 					}
 				: null
 		});
-		const event: AttendanceEvent = buildAttendance(outcome.event);
 		const name = eventsDocFor(site.id, at, site.timeZone);
+		const snapshot = await this.#snapshot(identity, name).catch(() => null);
+		const event: AttendanceEvent = buildAttendance({ ...outcome.event, snapshot });
 		try {
 			await journal.append(name, event);
 		} catch (err) {
@@ -538,6 +540,27 @@ export class Kiosk {
 		};
 		this.#announce(outcome.decision, outcome.worker && event.workerId ? outcome.worker.name : null);
 		this.#later(RESULT_MS, () => this.idle());
+	}
+
+	/**
+	 * A picture of the passage, kept only for a face passage of a worker who separately agreed to
+	 * photos being kept (face_transfer); stored in the device's blob store (uploaded with the
+	 * events document's access rules) and referenced from the event by its hash.
+	 */
+	async #snapshot(identity: GateIdentity, docName: string): Promise<string | null> {
+		const video = this.#video;
+		const who = identity.worker;
+		if (identity.method !== 'face' || !who || !video || !sync.blobs || video.videoWidth === 0)
+			return null;
+		const name = `contractor:${who.contractorId}`;
+		if (!sync.has(name)) return null;
+		if (!currentConsent(sync.doc(name), who.workerId, 'face_transfer')?.granted) return null;
+		const canvas = document.createElement('canvas');
+		canvas.width = video.videoWidth;
+		canvas.height = video.videoHeight;
+		canvas.getContext('2d')?.drawImage(video, 0, 0);
+		const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/jpeg', 0.8));
+		return blob ? sync.blobs.put(blob, docName) : null;
 	}
 
 	/** Set by the page: speaks and sounds a decision (kept out of here so tests can watch it). */
