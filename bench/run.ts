@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { automergeVsYjs } from './automerge-vs-yjs';
 import { editLatency } from './edit-latency';
+import { faceIdentification } from './face-identification';
 import { faceMatch } from './face-match';
+import { gateLatency } from './gate-latency';
 import { ledgerFilter } from './ledger-filter';
 import { ledgerLoad } from './ledger-load';
 import { registryReverify } from './registry-reverify';
@@ -21,7 +23,9 @@ const BENCHMARKS: Benchmark[] = [
 	automergeVsYjs,
 	ledgerFilter,
 	registryReverify,
-	faceMatch
+	faceMatch,
+	faceIdentification,
+	gateLatency
 ];
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -63,6 +67,8 @@ function readme(): string {
 		'```',
 		'',
 		'Needs Debian’s Chromium at `/usr/bin/chromium` for `ledger-load`. The data is a generated but realistic ledger (`lib/ledger.ts`, fixed seed): workers with Chinese names, valid resident ID numbers (GB 11643 check character), mobile numbers and trades, each with one certificate of the matching catalogue item, all validated against the app’s record schemas.',
+		'',
+		'`face-identification` and `gate-latency` run the app’s real vision worker and models in Chromium: they need `static/models/` (`npm run models`, also run by `npm install`) and use the face fixtures in `tests/fixtures/faces/`, whose same-person pairs are transformed copies of one photo.',
 		'',
 		'## Summary',
 		'',
