@@ -178,16 +178,17 @@ export interface PickOptions {
 }
 
 /**
- * 0.6 for agreement: different people scored at most 0.46 (mean 0.21) in STACK.md's measurement,
- * while frames of one person seconds apart score far higher (0.78 and up even for transformed
- * copies). 0.995 for a duplicate: only a frozen camera repeats a frame that exactly.
+ * 0.75 for agreement: different people scored up to 0.685 (median 0.463) with the app's own
+ * templates in bench/face-identification, the same person's transformed frames 0.893 and up; frames
+ * of one person seconds apart score at least as high. 0.995 for a duplicate: only a frozen camera
+ * repeats a frame that exactly.
  */
 export const PICK_DEFAULTS: PickOptions = {
 	min: 3,
 	max: 5,
 	duplicateCosine: 0.995,
 	minGapMs: 200,
-	minAgreement: 0.6,
+	minAgreement: 0.75,
 	locale: 'zh-CN'
 };
 
