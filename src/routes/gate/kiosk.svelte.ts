@@ -12,7 +12,7 @@ import { eventsDoc, monthOf } from '$lib/data/documents';
 import { buildAttendance, eventsDocFor, putAttendance } from '$lib/data/event-commands';
 import type { AttendanceEvent } from '$lib/data/events';
 import { currentConsent } from '$lib/data/consent-commands';
-import { faceTemplates } from '$lib/data/faces';
+import { FACE_MODEL, FaceTemplate, faceTemplates } from '$lib/data/faces';
 import {
 	gateDecision,
 	type GateContext,
@@ -242,7 +242,11 @@ export class Kiosk {
 		}
 	}
 
-	/** The 1:N index follows every contractor document's templates (enrolments, withdrawals). */
+	/**
+	 * The 1:N index follows every contractor document's templates: a full rebuild when the set of
+	 * contractors at the site changes (or a document finished loading), otherwise only the
+	 * enrolments and withdrawals that changed (a rebuild of 10,000 templates costs ~0.3 s).
+	 */
 	#followFaces() {
 		let timer: ReturnType<typeof setTimeout> | null = null;
 		const rebuild = () => {
@@ -265,8 +269,18 @@ export class Kiosk {
 				watched.add(name);
 				const replica = sync.open(name);
 				const faces = replica.doc.getMap('faces');
-				faces.observe(soon);
-				this.#stopObservers.push(() => faces.unobserve(soon));
+				const changed = (event: Y.YMapEvent<unknown>) => {
+					if (timer) return; // a full rebuild is coming anyway
+					for (const workerId of event.keysChanged) {
+						const read = readRecord(FaceTemplate, faces.get(workerId));
+						if (read.ok && read.record.model === FACE_MODEL)
+							this.index.set(`${c}/${workerId}`, read.record.templates);
+						else this.index.remove(`${c}/${workerId}`);
+					}
+					this.health.templates = this.index.workers;
+				};
+				faces.observe(changed);
+				this.#stopObservers.push(() => faces.unobserve(changed));
 				void replica.whenLoaded.then(soon);
 			}
 			soon();
