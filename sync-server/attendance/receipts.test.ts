@@ -12,6 +12,14 @@ import { GateJournal } from '../../src/lib/sync/gate-journal';
 import { connect, seedOrg, startRelay, stored, token, waitFor, type TestRelay } from '../testing';
 
 const relays: TestRelay[] = [];
+
+/** The gate's identity for commands, with the org as the relay holds it. */
+function gateActor(relay: TestRelay) {
+	const org = new Y.Doc();
+	relay.server.relay.read('org', (d) => Y.applyUpdate(org, Y.encodeStateAsUpdate(d)));
+	const claims = { sub: 'gate-1', role: 'gate' as const, sites: ['S1'] };
+	return { claims: { ...claims, iss: 'x', jti: 'j', iat: 0, exp: 0 }, org: orgViewOf(org) };
+}
 afterAll(async () => {
 	for (const r of relays) await r.server.close();
 });
@@ -23,20 +31,7 @@ describe('attendance from an offline gate', () => {
 		seedOrg(relay.server);
 		const name = eventsDoc('S1', '2026-11');
 		const gateToken = token(relay.server, { sub: 'gate-1', role: 'gate', sites: ['S1'] });
-		const org = new Y.Doc();
-		relay.server.relay.read('org', (d) => Y.applyUpdate(org, Y.encodeStateAsUpdate(d)));
-		const actor = {
-			claims: {
-				sub: 'gate-1',
-				role: 'gate' as const,
-				sites: ['S1'],
-				iss: 'x',
-				jti: 'j',
-				iat: 0,
-				exp: 0
-			},
-			org: orgViewOf(org)
-		};
+		const actor = gateActor(relay);
 
 		// Offline: the provider is not connected.
 		const gate = connect(relay.server, name, gateToken, { connect: false });
@@ -130,20 +125,7 @@ describe('attendance from an offline gate', () => {
 			token(relay.server, { sub: 'gate-1', role: 'gate', sites: ['S1'] })
 		);
 		await gate.synced();
-		const org = new Y.Doc();
-		relay.server.relay.read('org', (d) => Y.applyUpdate(org, Y.encodeStateAsUpdate(d)));
-		const actor = {
-			claims: {
-				sub: 'gate-1',
-				role: 'gate' as const,
-				sites: ['S1'],
-				iss: 'x',
-				jti: 'j',
-				iat: 0,
-				exp: 0
-			},
-			org: orgViewOf(org)
-		};
+		const actor = gateActor(relay);
 		const result = await journal.reconcile(
 			() => gate.doc,
 			(doc, n, e) => putAttendance(doc, n, actor, e)
