@@ -120,24 +120,7 @@ describe('entryInputFor', () => {
 		const docs = { org, contractor, control, blacklist: null };
 		const codes = () => decideEntry(entryInputFor(docs, query)!).reasons.map((r) => r.code);
 		expect(codes()).toContain('NOT_APPROVED');
-		let minutes = 10;
-		for (const [step, p] of people.entries()) {
-			const { hash, record } = await signDecision(p.signer, {
-				site: 'S1',
-				application: 'C1/A1',
-				worker: 'w1',
-				round: T0,
-				step,
-				stepId: DEFAULT_ENTRY_CHAIN.steps[step]!.id,
-				decision: 'approve',
-				comment: '',
-				conditions: [],
-				signer: p.principal,
-				prev: null,
-				at: new Date(Date.parse(T0) + (minutes += 10) * 60_000).toISOString()
-			});
-			control.getMap('decisions').set(hash, record);
-		}
+		await approveAll(control, people);
 		const input = entryInputFor(docs, query)!;
 		expect(input.workType).toBe('hv_electrical');
 		expect(input.approval?.status).toBe('approved');
