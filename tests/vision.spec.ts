@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CHROMIUM_ARGS } from '../playwright.config';
+import { encodeY4M } from './fixtures/faces/y4m';
 import type { ModelFile } from '../src/lib/vision/types';
 
 const [W, H] = [640, 480];
@@ -21,45 +22,6 @@ const PHOTO = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
 /** The frontal face in that photo (source pixels; tests/fixtures/faces lists it as s1-f1). */
 const FACE = { x: 413, y: 354, w: 177, h: 240 };
 const MANIFEST = JSON.parse(readFileSync('static/models/manifest.json', 'utf8')) as ModelFile[];
-
-/** RGBA pixels to a one-frame Y4M (4:2:0, BT.601 studio range, as Chromium's fake camera reads it). */
-function y4m(rgba: Uint8Array): Buffer {
-	const y = Buffer.alloc(W * H);
-	const u = Buffer.alloc((W / 2) * (H / 2));
-	const v = Buffer.alloc((W / 2) * (H / 2));
-	const at = (x: number, yy: number) => (yy * W + x) * 4;
-	for (let j = 0; j < H; j++) {
-		for (let i = 0; i < W; i++) {
-			const p = at(i, j);
-			const [r, g, b] = [rgba[p]! / 255, rgba[p + 1]! / 255, rgba[p + 2]! / 255];
-			y[j * W + i] = Math.round(16 + 65.481 * r + 128.553 * g + 24.966 * b);
-		}
-	}
-	for (let j = 0; j < H / 2; j++) {
-		for (let i = 0; i < W / 2; i++) {
-			let [r, g, b] = [0, 0, 0];
-			for (const [dx, dy] of [
-				[0, 0],
-				[1, 0],
-				[0, 1],
-				[1, 1]
-			]) {
-				const p = at(2 * i + dx!, 2 * j + dy!);
-				r += rgba[p]! / 255 / 4;
-				g += rgba[p + 1]! / 255 / 4;
-				b += rgba[p + 2]! / 255 / 4;
-			}
-			u[j * (W / 2) + i] = Math.round(128 - 37.797 * r - 74.203 * g + 112 * b);
-			v[j * (W / 2) + i] = Math.round(128 + 112 * r - 93.786 * g - 18.214 * b);
-		}
-	}
-	return Buffer.concat([
-		Buffer.from(`YUV4MPEG2 W${W} H${H} F30:1 Ip A1:1 C420jpeg\nFRAME\n`),
-		y,
-		u,
-		v
-	]);
-}
 
 /** The face photo cropped around FACE to 4:3 and scaled to 640×480, decoded by the browser. */
 async function faceFrame(browser: Browser): Promise<string> {
@@ -85,7 +47,10 @@ async function faceFrame(browser: Browser): Promise<string> {
 			{ jpeg, crop, W, H }
 		);
 		const path = join(mkdtempSync(join(tmpdir(), 'sitepass-vision-')), 'face.y4m');
-		writeFileSync(path, y4m(new Uint8Array(Buffer.from(rgba, 'base64'))));
+		writeFileSync(
+			path,
+			encodeY4M([{ width: W, height: H, rgba: new Uint8Array(Buffer.from(rgba, 'base64')) }])
+		);
 		return path;
 	} finally {
 		await page.close();
