@@ -159,7 +159,10 @@ export const DOC_MAPS = {
 		'permits',
 		'zones',
 		'assignments',
-		'equipment'
+		'equipment',
+		'cameras',
+		'ppeLabels',
+		'ppeModels'
 	],
 	blacklist: ['entries'],
 	events: ['attendance', 'received', 'alerts', 'alertActions', 'pings', 'musters', 'rollcall']

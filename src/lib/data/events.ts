@@ -11,6 +11,22 @@ const position = v.object({
 
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const ulidSchema = v.pipe(v.string(), v.regex(ULID_PATTERN, 'not a ULID'));
+const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+
+/**
+ * A hard-hat reading as recorded with a gate decision or an alert (types.ts PpeObservation, minus
+ * the region): the features let safety staff's labels train the site's model later; `crop` is a
+ * blob of the head-top region with the face blurred, for the person labelling it.
+ */
+export const PpeRecord = v.object({
+	worn: v.union([v.boolean(), v.literal('unknown')]),
+	confidence: v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
+	reason: v.optional(v.nullable(v.string())),
+	model: text(64),
+	features: v.optional(v.nullable(v.pipe(v.array(v.number()), v.maxLength(256)))),
+	crop: v.optional(v.nullable(sha256Hex))
+});
+export type PpeRecord = v.InferOutput<typeof PpeRecord>;
 
 /** attendance[ulid]: one gate decision, written locally before the gate says anything. */
 export const AttendanceEvent = defineRecord({
@@ -33,7 +49,9 @@ export const AttendanceEvent = defineRecord({
 		/** The decision's reasons, as data (codes and their fields). */
 		reasons: v.array(v.looseObject({ code: v.string(), severity: v.picklist(['deny', 'warn']) })),
 		position: v.optional(v.nullable(position)),
-		snapshot: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))))
+		snapshot: v.optional(v.nullable(sha256Hex)),
+		/** The hard-hat check, when the site requires it at this gate. */
+		ppe: v.optional(v.nullable(PpeRecord))
 	})
 });
 export type AttendanceEvent = v.InferOutput<typeof AttendanceEvent.validate>;

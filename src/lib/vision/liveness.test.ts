@@ -43,6 +43,7 @@ function face({ yaw = 0, ear = 0.3, box = BOX, embedding = null }: Pose = {}): F
 		pitch: 0,
 		roll: 0,
 		eyes: { left: ear, right: ear },
+		ppe: null,
 		embedding,
 		antispoof: null,
 		liveness: null,

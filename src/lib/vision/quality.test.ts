@@ -42,6 +42,7 @@ function face(over: Partial<FaceObservation> = {}): FaceObservation {
 	return {
 		box: { x: 240, y: 120, width: 160, height: 200 },
 		score: 0.97,
+		ppe: null,
 		yaw: 2,
 		pitch: -3,
 		roll: 1,

@@ -423,6 +423,7 @@ async function analyze(
 				pitch: null,
 				roll: null,
 				eyes: null,
+				ppe: null,
 				embedding: null,
 				antispoof: null,
 				liveness: null,
