@@ -108,6 +108,14 @@ describe('authorizeChange: record paths', () => {
 		expect(can(c1, 'site:S1:control', add('decisions', 'h1'))?.code).toBe('READ_ONLY');
 	});
 
+	it('the gate rules are set by safety staff or the director only', () => {
+		const director = claims({ role: 'staff', staffRole: 'director', sites: ['S1'] });
+		expect(can(safety, 'site:S1:control', add('settings', 'gate'))).toBeNull();
+		expect(can(director, 'site:S1:control', add('settings', 'gate'))).toBeNull();
+		expect(can(lead, 'site:S1:control', add('settings', 'gate'))?.code).toBe('READ_ONLY');
+		expect(can(gate1, 'site:S1:control', add('settings', 'gate'))?.code).toBe('READ_ONLY');
+	});
+
 	it("registry checks, warnings and digests are the relay's alone", () => {
 		for (const map of ['checks', 'warnings', 'digests']) {
 			expect(can(lead, 'site:S1:control', add(map, 'k'))?.code).toBe('READ_ONLY');

@@ -291,6 +291,15 @@ export function authorizeChange(
 				...at
 			};
 	}
+	if (doc.kind === 'control' && change.map === 'settings' && change.key === 'gate') {
+		// Who may enter is a safety decision: the site's safety staff or its director set it.
+		if (claims.role !== 'staff' || !['director', 'safety'].includes(claims.staffRole ?? ''))
+			return {
+				code: 'READ_ONLY',
+				message: 'only safety staff or the director set the gate rules',
+				...at
+			};
+	}
 	if (claims.role === 'contractor' && doc.kind === 'control') {
 		return { code: 'READ_ONLY', message: 'a contractor only acknowledges warnings here', ...at };
 	}

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { decideEntry } from '../domain';
 import { DEFAULT_ENTRY_CHAIN, signDecision } from './approvals';
-import { entryInputFor, gateDecision, gateRules, type GateContext } from './gate';
+import { entryInputFor, gateDecision, gateRequiresPpe, gateRules, type GateContext } from './gate';
 import { certificateFingerprint } from './verification';
 import { newSecretKey, softwareSigner } from './signing';
 
@@ -205,7 +205,7 @@ describe('gateDecision', () => {
 		const out = gateDecision(context(docs), face, 'in', at, {
 			position: { lat: 30.2, lng: 120.1, accuracy: 12 }
 		});
-		// No hard-hat check exists at the gate yet: it is not held against anyone.
+		// The site has not asked for the hard-hat check: it is not held against anyone.
 		expect(out.decision.reasons).toEqual([]);
 		expect(out.decision.allow).toBe(true);
 		expect(out.worker?.name).toBe('张伟');
@@ -267,5 +267,48 @@ describe('gateDecision', () => {
 		});
 		const again = gateDecision(context(docs, true), face, 'in', at);
 		expect(again.decision.allow).toBe(true);
+	});
+
+	it('a site that requires hard hats: the reading decides, and the event records it', async () => {
+		const docs = setup();
+		await approveAll(docs.control, docs.people);
+		expect(gateRequiresPpe(docs.control)).toBe(false);
+		docs.control.getMap('settings').set('gate', {
+			schema: 1,
+			requirePpe: true,
+			updatedAt: T0,
+			updatedBy: 'p1'
+		});
+		expect(gateRequiresPpe(docs.control)).toBe(true);
+		const codes = (o: ReturnType<typeof gateDecision>) => o.decision.reasons.map((r) => r.code);
+		const reading = (worn: boolean | 'unknown', confidence: number) => ({
+			worn,
+			confidence,
+			reason: worn === 'unknown' ? 'too_small' : null,
+			model: 'builtin-1',
+			features: [0.1, 0.2],
+			crop: null
+		});
+		const hat = gateDecision(context(docs), face, 'in', at, { ppe: reading(true, 0.9) });
+		expect(hat.decision.allow).toBe(true);
+		expect(hat.event.ppe).toMatchObject({ worn: true, confidence: 0.9, model: 'builtin-1' });
+		const bare = gateDecision(context(docs), face, 'in', at, { ppe: reading(false, 0.85) });
+		expect(codes(bare)).toEqual(['PPE_MISSING']);
+		// Unsure either way proves nothing: not admitted, but not called "missing" either.
+		const unsure = gateDecision(context(docs), face, 'in', at, { ppe: reading(true, 0.4) });
+		expect(codes(unsure)).toEqual(['PPE_UNCONFIRMED']);
+		const small = gateDecision(context(docs), face, 'in', at, { ppe: reading('unknown', 0) });
+		expect(codes(small)).toEqual(['PPE_UNCONFIRMED']);
+		// No camera reading at all (a QR pass at a gate without a working camera).
+		const none = gateDecision(
+			context(docs),
+			{ ...face, method: 'qr', liveness: undefined },
+			'in',
+			at
+		);
+		expect(codes(none)).toEqual(['PPE_UNCONFIRMED']);
+		expect(none.event.ppe).toBeNull();
+		// Leaving is never held up by a hard hat.
+		expect(gateDecision(context(docs, true), face, 'out', at).decision.allow).toBe(true);
 	});
 });

@@ -16,6 +16,9 @@ import { approvalForGate, chainOf, workerApproval, type Forgery } from './approv
 import { BlacklistEntry } from './blacklist';
 import { EntryApplication, MedicalRecord, TrainingRecord, Worker } from './contractor';
 import type { NewAttendance } from './event-commands';
+import type * as Y from 'yjs';
+import { putRecord, type Actor } from './commands';
+import type { PpeRecord } from './events';
 import { defineRecord, isoTime, readRecord, text } from './records';
 import { keyBindings } from './signing';
 import { workerCertificates } from './verification';
@@ -137,16 +140,15 @@ export const GateSettings = defineRecord({
 export type GateSettings = v.InferOutput<typeof GateSettings.validate>;
 
 /**
- * Whether this gate can check hard hats. Not yet (the PPE issue adds the check): until then a
- * site's "hard hat required" setting cannot be met by anyone at a kiosk, so the gate does not apply
- * it and its health panel says so, rather than refusing every worker with PPE_UNCONFIRMED.
+ * The rules this gate applies at `site`: the site's settings over the domain's strict defaults.
+ *
+ * The hard-hat check is the one rule that is off unless the site turns it on (`requirePpe`): it
+ * needs a camera at the gate and a site that has checked the detector on its own people (see the
+ * PPE evaluation in bench/README.md); a QR or PIN passage at such a gate is checked by the camera
+ * too, and without a reading nobody passes (PPE_UNCONFIRMED).
  */
-export const GATE_CHECKS_PPE = false;
-
-/** The rules this gate applies at `site`: the site's settings over the domain's strict defaults. */
 export function gateRules(control: DocLike, timeZone: string): Partial<SiteRules> {
-	const read = readRecord(GateSettings, control.getMap('settings').get('gate'));
-	const s = read.ok ? read.record : null;
+	const s = gateSettings(control);
 	const rules: Partial<SiteRules> = { timeZone };
 	for (const key of [
 		'requireInduction',
@@ -156,8 +158,45 @@ export function gateRules(control: DocLike, timeZone: string): Partial<SiteRules
 	] as const) {
 		if (s?.[key] !== undefined) rules[key] = s[key];
 	}
-	rules.requirePpe = GATE_CHECKS_PPE && (s?.requirePpe ?? true);
+	rules.requirePpe = s?.requirePpe ?? false;
 	return rules;
+}
+
+/** The site's gate settings as staff last saved them, or null (the domain's defaults apply). */
+export function gateSettings(control: DocLike): GateSettings | null {
+	const read = readRecord(GateSettings, control.getMap('settings').get('gate'));
+	return read.ok ? read.record : null;
+}
+
+/** The switches staff may set for a site's gates (the rest of SiteRules is the domain's). */
+export type GateSwitches = Partial<
+	Pick<
+		GateSettings,
+		'requireInduction' | 'requireMedical' | 'requirePpe' | 'requireLivenessForFace' | 'antiPassback'
+	>
+>;
+
+/** Staff change the site's gate rules (safety staff and directors; the relay checks the writer). */
+export function setGateSettings(
+	control: Y.Doc,
+	controlName: string,
+	actor: Actor,
+	switches: GateSwitches,
+	at = new Date()
+): GateSettings {
+	const current = gateSettings(control);
+	return putRecord(control, controlName, actor, 'settings', 'gate', GateSettings, {
+		...(current ?? {}),
+		...switches,
+		schema: 1,
+		updatedAt: at.toISOString(),
+		updatedBy: actor.claims.sub
+	});
+}
+
+/** Whether the gate must see a hard hat before it lets anyone in (gateRules, one place). */
+export function gateRequiresPpe(control: DocLike, timeZone = 'Asia/Shanghai'): boolean {
+	return gateRules(control, timeZone).requirePpe === true;
 }
 
 /** Who the gate believes is in front of it, and how sure it is. */
@@ -199,7 +238,12 @@ export function gateDecision(
 	identity: GateIdentity,
 	direction: 'in' | 'out',
 	at: Date,
-	extra: { position?: NewAttendance['position']; snapshot?: string | null } = {}
+	extra: {
+		position?: NewAttendance['position'];
+		snapshot?: string | null;
+		/** The hard-hat reading the camera made of this person (null: none was made). */
+		ppe?: PpeRecord | null;
+	} = {}
 ): GateOutcome {
 	const rules = gateRules(ctx.control, ctx.site.timeZone);
 	const contractor = identity.worker ? ctx.contractor(identity.worker.contractorId) : null;
@@ -225,7 +269,7 @@ export function gateDecision(
 						at,
 						direction,
 						identity: check,
-						ppe: null,
+						ppe: extra.ppe ? { worn: extra.ppe.worn, confidence: extra.ppe.confidence } : null,
 						onSite: ctx.onSite(worker.id)
 					}
 				)
@@ -251,7 +295,8 @@ export function gateDecision(
 			allow: decision.allow,
 			reasons: decision.reasons as unknown as NewAttendance['reasons'],
 			position: extra.position ?? null,
-			snapshot: extra.snapshot ?? null
+			snapshot: extra.snapshot ?? null,
+			...(rules.requirePpe || extra.ppe ? { ppe: extra.ppe ?? null } : {})
 		}
 	};
 }
