@@ -224,5 +224,7 @@ describe('BlobStore', () => {
 		expect(sniffMatches('image/webp', b('RIFF\0\0\0\0WEBPVP8 '))).toBe(true);
 		expect(sniffMatches('image/webp', b('RIFF\0\0\0\0WAVE'))).toBe(false);
 		expect(sniffMatches('image/png', new Uint8Array([0x89, 0x50, 0x4e, 0x47]))).toBe(false);
+		expect(sniffMatches('application/json', b(' \n{"format":1}'))).toBe(true);
+		expect(sniffMatches('application/json', b('<script>{}'))).toBe(false);
 	});
 });

@@ -7,8 +7,18 @@ import { parseDocName } from '../data/documents';
  * API when imported.
  * --------------------------------------------------------------------------------------------- */
 
-/** Types the relay stores. Anything else (SVG, HTML, …) is refused, on the device and the relay. */
-export const BLOB_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'] as const;
+/**
+ * Types the relay stores. Anything else (SVG, HTML, …) is refused, on the device and the relay.
+ * JSON carries data files such as a site's hard-hat model (vision/ppe-learn.ts); browsers never
+ * run it as a page.
+ */
+export const BLOB_TYPES = [
+	'image/jpeg',
+	'image/png',
+	'image/webp',
+	'application/pdf',
+	'application/json'
+] as const;
 export type BlobType = (typeof BLOB_TYPES)[number];
 
 /** A blob's name: its SHA-256 in lowercase hex. */
@@ -46,6 +56,12 @@ export function sniffMatches(type: BlobType, head: Uint8Array): boolean {
 			const end = Math.min(head.length, SNIFF_BYTES) - PDF_MAGIC.length;
 			for (let i = 0; i <= end; i++) if (startsWith(head, PDF_MAGIC, i)) return true;
 			return false;
+		}
+		case 'application/json': {
+			// An object or array after optional whitespace (no HTML, no script can start that way).
+			let i = 0;
+			while (i < head.length && [0x20, 0x09, 0x0a, 0x0d].includes(head[i]!)) i++;
+			return head[i] === 0x7b || head[i] === 0x5b;
 		}
 	}
 }
