@@ -12,6 +12,9 @@ const position = v.object({
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const ulidSchema = v.pipe(v.string(), v.regex(ULID_PATTERN, 'not a ULID'));
 const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+const unit = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
+const normPoint = v.object({ x: unit, y: unit });
+const normBox = v.object({ x: unit, y: unit, width: unit, height: unit });
 
 /**
  * A hard-hat reading as recorded with a gate decision or an alert (types.ts PpeObservation, minus
@@ -69,10 +72,48 @@ export const Alert = defineRecord({
 		zoneId: v.optional(v.nullable(id)),
 		deviceId: text(64),
 		message: v.optional(text(500)),
-		snapshot: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))))
+		snapshot: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)))),
+		// The monitor's alerts (issue 8); all optional, so older alerts stay valid.
+		/** The camera (control.cameras) that saw it. */
+		cameraId: v.optional(v.nullable(id)),
+		/** The zone's name and kind when the alert was raised (zones can be renamed or deleted). */
+		zoneName: v.optional(v.nullable(text(64))),
+		zoneKind: v.optional(v.nullable(v.picklist(['danger', 'hardhat']))),
+		/** The monitor's track id of the person (per camera session, not an identity). */
+		trackId: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)))),
+		/** The hard-hat reading of a PPE alert (its features feed site learning when labelled). */
+		ppe: v.optional(v.nullable(PpeRecord)),
+		/** The person's bounds and where they stood, normalised to the image (0..1). */
+		box: v.optional(v.nullable(normBox)),
+		feet: v.optional(v.nullable(normPoint)),
+		/** Whether faces/heads in the snapshot were blurred (the site's choice, default yes). */
+		blurred: v.optional(v.boolean())
 	})
 });
 export type Alert = v.InferOutput<typeof Alert.validate>;
+
+/** What safety staff did about an alert. `label` says what the picture showed (site learning). */
+export const ALERT_ACTIONS = ['ack', 'false_alarm', 'resolved'] as const;
+export type AlertActionKind = (typeof ALERT_ACTIONS)[number];
+export const PPE_LABELS = ['hardhat', 'none', 'not_person'] as const;
+
+/** alertActions[ulid]: one action on one alert, append-only (the latest one counts). */
+export const AlertAction = defineRecord({
+	name: 'AlertAction',
+	version: 1,
+	validate: v.object({
+		schema: v.literal(1),
+		id: ulidSchema,
+		alertId: ulidSchema,
+		siteId: id,
+		action: v.picklist(ALERT_ACTIONS),
+		label: v.optional(v.nullable(v.picklist(PPE_LABELS))),
+		note: v.optional(text(500)),
+		by: id,
+		at: isoTime
+	})
+});
+export type AlertAction = v.InferOutput<typeof AlertAction.validate>;
 
 /** pings[ulid]: a worker phone's position (opt-in, between entry and exit only). */
 export const LocationPing = defineRecord({
