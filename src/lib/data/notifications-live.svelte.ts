@@ -5,7 +5,8 @@ import {
 	notificationsFor,
 	unreadCount,
 	type NotificationItem,
-	type SiteControl
+	type SiteControl,
+	type SiteEvents
 } from './notifications';
 
 export class LiveNotifications {
@@ -13,13 +14,23 @@ export class LiveNotifications {
 	unread = $derived(unreadCount(this.items));
 	#claims: Claims | null = null;
 	#controls: SiteControl[] = [];
+	#events: SiteEvents[] = [];
 	#stops: (() => void)[] = [];
 	#scheduled = false;
 
-	set(claims: Claims | null, controls: SiteControl[]) {
+	set(claims: Claims | null, controls: SiteControl[], events: SiteEvents[] = []) {
 		for (const stop of this.#stops.splice(0)) stop();
 		this.#claims = claims;
 		this.#controls = claims ? controls : [];
+		this.#events = claims ? events : [];
+		for (const doc of this.#events.flatMap((e) => e.docs)) {
+			for (const name of ['alerts', 'alertActions']) {
+				const map = doc.getMap(name);
+				const observer = () => this.#schedule();
+				map.observe(observer);
+				this.#stops.push(() => map.unobserve(observer));
+			}
+		}
 		for (const { doc } of this.#controls) {
 			for (const name of ['warnings', 'digests', 'acks']) {
 				const map = doc.getMap(name);
@@ -32,7 +43,7 @@ export class LiveNotifications {
 	}
 
 	#compute() {
-		this.items = this.#claims ? notificationsFor(this.#claims, this.#controls) : [];
+		this.items = this.#claims ? notificationsFor(this.#claims, this.#controls, this.#events) : [];
 	}
 
 	#schedule() {

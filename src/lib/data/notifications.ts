@@ -5,6 +5,7 @@
 import type * as Y from 'yjs';
 import type { Claims } from './access';
 import { putRecord, type Actor } from './commands';
+import { alertViews, type AlertView } from './monitor';
 import { readRecord } from './records';
 import {
 	Acknowledgement,
@@ -20,7 +21,7 @@ export interface NotificationItem {
 	/** The record's key in its control document (what an acknowledgement names). */
 	item: string;
 	siteId: string;
-	kind: 'warning' | 'digest';
+	kind: 'warning' | 'digest' | 'alert';
 	at: string;
 	urgent: boolean;
 	read: boolean;
@@ -28,11 +29,27 @@ export interface NotificationItem {
 	digest?: WarningDigest;
 	/** For a digest: its warnings, as far as this device holds them. */
 	warnings?: CertificateWarning[];
+	/** A monitor alert (issue 8) with its actions; read = somebody acted on it. */
+	alert?: AlertView;
 }
 
 export interface SiteControl {
 	siteId: string;
 	doc: Y.Doc;
+}
+
+/** A site's events documents this device holds (this month's, usually). */
+export interface SiteEvents {
+	siteId: string;
+	docs: Y.Doc[];
+}
+
+/**
+ * Whether a person is told of the monitor's alerts (zone intrusions, hard-hat violations): the
+ * safety officers of the site. Everyone else with access sees them on the monitor page.
+ */
+export function receivesAlerts(claims: Claims): boolean {
+	return claims.role === 'staff' && claims.staffRole === 'safety';
 }
 
 /** Whether a person is shown warnings at all, and which. */
@@ -54,9 +71,30 @@ export function notificationAudience(claims: Claims): {
 }
 
 /** The person's notifications, newest first (urgent unread ones on top). */
-export function notificationsFor(claims: Claims, controls: SiteControl[]): NotificationItem[] {
+export function notificationsFor(
+	claims: Claims,
+	controls: SiteControl[],
+	events: SiteEvents[] = []
+): NotificationItem[] {
 	const audience = notificationAudience(claims);
 	const out: NotificationItem[] = [];
+	if (receivesAlerts(claims)) {
+		for (const { siteId, docs } of events) {
+			if (!(claims.sites ?? []).includes(siteId)) continue;
+			for (const view of alertViews(docs)) {
+				out.push({
+					key: `${siteId}/${view.alert.id}`,
+					item: view.alert.id,
+					siteId,
+					kind: 'alert',
+					at: view.alert.at,
+					urgent: view.unhandled,
+					read: !view.unhandled,
+					alert: view
+				});
+			}
+		}
+	}
 	for (const { siteId, doc } of controls) {
 		const acks = doc.getMap('acks');
 		const read = (item: string) => acks.has(ackKey(item, claims.sub));
@@ -116,13 +154,15 @@ export function unreadCount(items: readonly NotificationItem[]): number {
 export function acknowledge(
 	controls: (siteId: string) => { doc: Y.Doc; name: string } | null,
 	actor: Actor,
-	items: readonly Pick<NotificationItem, 'item' | 'siteId' | 'read'>[],
+	items: readonly (Pick<NotificationItem, 'item' | 'siteId' | 'read'> &
+		Partial<Pick<NotificationItem, 'kind'>>)[],
 	at = new Date()
 ): number {
 	let n = 0;
 	const bySite = new Map<string, string[]>();
 	for (const i of items) {
-		if (i.read) continue;
+		// An alert is read when an officer acts on it (acknowledge, false alarm, resolve).
+		if (i.read || i.kind === 'alert') continue;
 		const list = bySite.get(i.siteId) ?? [];
 		list.push(i.item);
 		bySite.set(i.siteId, list);

@@ -2,7 +2,8 @@
 // the org directory itself), keeps the live list for the bell and the page.
 import type * as Y from 'yjs';
 import { docAccess, type Claims } from '$lib/data/access';
-import { controlDoc } from '$lib/data/documents';
+import { controlDoc, eventsDoc, monthOf } from '$lib/data/documents';
+import { receivesAlerts } from '$lib/data/notifications';
 import { LiveNotifications } from '$lib/data/notifications-live.svelte';
 import { orgViewOf } from '$lib/data/org';
 import { sync } from './sync.svelte';
@@ -27,7 +28,10 @@ class NotificationCentre {
 			const refresh = () => this.#refresh();
 			org.getMap('sites').observe(refresh);
 			org.getMap('contractors').observe(refresh);
+			// A new month opens a new events document (alerts): look again now and then.
+			const timer = setInterval(refresh, 60_000);
 			this.#stop = () => {
+				clearInterval(timer);
 				org.getMap('sites').unobserve(refresh);
 				org.getMap('contractors').unobserve(refresh);
 			};
@@ -44,12 +48,21 @@ class NotificationCentre {
 						.sort()
 						.filter((s) => docAccess(claims, controlDoc(s), orgViewOf(org)).read)
 				: [];
-		const key = `${claims?.jti ?? ''}|${readable.join(',')}`;
+		// Safety officers also hear of the monitor's alerts: this month's events of their sites.
+		const month = monthOf(new Date());
+		const alertSites =
+			claims && org && receivesAlerts(claims)
+				? (claims.sites ?? []).filter(
+						(s) => docAccess(claims, eventsDoc(s, month), orgViewOf(org)).read
+					)
+				: [];
+		const key = `${claims?.jti ?? ''}|${readable.join(',')}|${month}:${alertSites.join(',')}`;
 		if (key === this.#key) return;
 		this.#key = key;
 		this.live.set(
 			claims,
-			readable.map((siteId) => ({ siteId, doc: sync.doc(controlDoc(siteId)) }))
+			readable.map((siteId) => ({ siteId, doc: sync.doc(controlDoc(siteId)) })),
+			alertSites.map((siteId) => ({ siteId, docs: [sync.doc(eventsDoc(siteId, month))] }))
 		);
 	}
 }
