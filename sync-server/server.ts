@@ -21,6 +21,7 @@ import { Relay } from './relay';
 import { VerificationScheduler, type SchedulerOptions } from './verification/scheduler';
 import { ApprovalTimers } from './approvals/timers';
 import { AttendanceReceipts } from './attendance/receipts';
+import { AlertNotices } from './alerts/notices';
 import { createStaticHandler } from './static';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -178,6 +179,11 @@ async function listen(
 	});
 	if (options.approvals?.autoStart ?? true) approvalTimers.start();
 	const receipts = new AttendanceReceipts(relay);
+	// The monitor's alerts reach the site's safety officers by Web Push, once each.
+	const alertNotices = new AlertNotices(relay, {
+		log,
+		push: (audience, payload, opts) => push.send(audience, payload, opts)
+	});
 	const api = createApi({
 		relay,
 		data,
@@ -295,6 +301,7 @@ async function listen(
 				await approvalTimers.stop();
 				receipts.flush();
 				receipts.stop();
+				alertNotices.stop();
 				registry?.close();
 				push.close();
 				const stopped = new Promise<void>((done) => server.close(() => done()));
