@@ -1,6 +1,12 @@
 // The page's side of the vision worker: loads the models, sends frames, and skips a frame while
 // the worker is still busy with the previous one (the camera never builds a queue).
-import type { AnalysisMode, FrameAnalysis, VisionHealth } from '../types';
+import type {
+	AnalysisMode,
+	AnalysisOptions,
+	FrameAnalysis,
+	PpeSiteModel,
+	VisionHealth
+} from '../types';
 import { MODEL_NAMES } from './files';
 import type { FileStatus, WorkerMessage, WorkerRequest } from './protocol';
 
@@ -114,11 +120,13 @@ export class VisionClient {
 	 * Analyses one frame (the bitmap is transferred, so it is unusable afterwards). Returns null at
 	 * once, closing the bitmap, when the worker is still on the previous frame or not loaded.
 	 * Rejects when the analysis itself fails (a model missing for the mode, a runtime error).
+	 * `options.ppe` adds the hard-hat check to each face ('people' mode always runs it).
 	 */
 	async analyze(
 		frame: ImageBitmap,
 		mode: AnalysisMode,
-		capturedAt = performance.now()
+		capturedAt = performance.now(),
+		options: AnalysisOptions = {}
 	): Promise<FrameAnalysis | null> {
 		if (this.busy || !this.worker) {
 			frame.close();
@@ -126,11 +134,25 @@ export class VisionClient {
 		}
 		this.busy = true;
 		try {
-			const reply = await this.request({ type: 'analyze', frame, mode, capturedAt }, [frame]);
+			const reply = await this.request(
+				{ type: 'analyze', frame, mode, capturedAt, options: { ...options } },
+				[frame]
+			);
 			return reply.type === 'result' ? reply.analysis : null;
 		} finally {
 			this.busy = false;
 		}
+	}
+
+	/**
+	 * The site's hard-hat classifier for the frames analysed after this resolves (null: back to the
+	 * built-in one). A model whose feature names are not this app's is ignored by the worker, which
+	 * then keeps the built-in classifier; resolves with the model version in use.
+	 */
+	async setPpeModel(model: PpeSiteModel | null): Promise<string> {
+		const reply = await this.request({ type: 'ppe-model', model });
+		if (reply.type !== 'ppe-model-set') throw new Error('视觉线程未确认 — unexpected reply');
+		return reply.model;
 	}
 
 	/** Whether a frame sent now would be analysed rather than skipped. */

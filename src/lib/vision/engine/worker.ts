@@ -2,6 +2,9 @@
 // - 'detect': MediaPipe Tasks FaceDetector (CPU, the converted short-range model).
 // - 'landmarks': + human's face mesh (tfjs on its wasm backend): head pose, eye aspect ratio.
 // - 'full': + human's faceres embedding, anti-spoof and liveness models.
+// - { ppe: true } in those modes: + the selfie segmenter and the hard-hat check on each face.
+// - 'people' (the monitor): the pose landmarker (up to four people) and the hard-hat check on
+//   each head, without face detection or segmentation (cheaper: the monitor needs ≥ 10 fps).
 // Every model file is fetched from our origin and its SHA-256 checked against the manifest
 // before its bytes reach a runtime; a file that fails marks its model failed.
 /// <reference lib="webworker" />
@@ -9,12 +12,18 @@ import { FaceDetector, ImageSegmenter, PoseLandmarker } from '@mediapipe/tasks-v
 import { Human, type Config, type FaceResult } from '@vladmandic/human';
 import type {
 	AnalysisMode,
+	AnalysisOptions,
+	Box,
 	FaceObservation,
 	FrameAnalysis,
 	ModelStatus,
+	PersonObservation,
+	Point,
+	PpeSiteModel,
 	VisionHealth
 } from '../types';
 import type { ModelFile } from '../types';
+import { assessPpe, PPE_BUILTIN_MODEL, siteModelApplies, type PpeHead, type PpeMask } from '../ppe';
 import {
 	fileOf,
 	GATE_MODELS,
@@ -46,6 +55,10 @@ const guarded = new Set<string>(SOURCE_FILES.map((f) => f.url));
 let runtime: { factory: (module: object) => Promise<unknown>; wasm: WebAssembly.Module } | null =
 	null;
 let detector: FaceDetector | null = null;
+let pose: PoseLandmarker | null = null;
+let segmenter: ImageSegmenter | null = null;
+/** The site's hard-hat model (setPpeModel); null: the built-in classifier. */
+let ppeModel: PpeSiteModel | null = null;
 let human: Human | null = null;
 let backend: string | null = null;
 
@@ -337,27 +350,25 @@ async function load(): Promise<void> {
 		);
 	}
 
-	// Pose and segmentation are for the PPE check (next step): prove the converted models load,
-	// then free them; the files stay in the cache for the tablet to work offline.
+	// Pose and segmentation serve the hard-hat check and the monitor's person detection.
 	await loadModel(
 		'pose-landmarker',
 		async (bytes) => {
-			const pose = await PoseLandmarker.createFromOptions(mediapipeFileset(), {
+			pose = await PoseLandmarker.createFromOptions(mediapipeFileset(), {
 				baseOptions: {
 					modelAssetBuffer: bytes.get(fileOf('pose-landmarker', '.task').url)!,
 					delegate: 'CPU'
 				},
 				runningMode: 'IMAGE',
-				numPoses: 1
+				numPoses: 4
 			});
-			pose.close();
 		},
 		['mediapipe-runtime']
 	);
 	await loadModel(
 		'selfie-segmenter',
 		async (bytes) => {
-			const seg = await ImageSegmenter.createFromOptions(mediapipeFileset(), {
+			segmenter = await ImageSegmenter.createFromOptions(mediapipeFileset(), {
 				baseOptions: {
 					modelAssetBuffer: bytes.get(fileOf('selfie-segmenter', '.tflite').url)!,
 					delegate: 'CPU'
@@ -366,7 +377,6 @@ async function load(): Promise<void> {
 				outputConfidenceMasks: true,
 				outputCategoryMask: false
 			});
-			seg.close();
 		},
 		['mediapipe-runtime']
 	);
@@ -401,21 +411,127 @@ function framePixels(frame: ImageBitmap): ImageData {
 	return ctx.getImageData(0, 0, frame.width, frame.height);
 }
 
+/** The selfie segmenter's person confidence for the frame (null when it is not loaded). */
+function personMask(image: ImageData): PpeMask | null {
+	if (!segmenter) return null;
+	const result = segmenter.segment(image);
+	try {
+		const masks = result.confidenceMasks ?? [];
+		// One mask (person) for the selfie model; with two, the second is the person.
+		const m = masks[masks.length - 1];
+		if (!m) return null;
+		return { data: m.getAsFloat32Array().slice(), width: m.width, height: m.height };
+	} finally {
+		result.close();
+	}
+}
+
+/** Pose landmarks with visibility above this count as seen. */
+const VISIBLE = 0.5;
+
+function boundsOf(points: Point[], width: number, height: number): Box {
+	const x0 = Math.max(0, Math.min(...points.map((p) => p.x)));
+	const y0 = Math.max(0, Math.min(...points.map((p) => p.y)));
+	const x1 = Math.min(width, Math.max(...points.map((p) => p.x)));
+	const y1 = Math.min(height, Math.max(...points.map((p) => p.y)));
+	return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+/** 'people' mode: everyone the pose model finds, their feet, head and hard-hat reading. */
+function people(image: ImageData, timings: FrameAnalysis['timings']): PersonObservation[] {
+	if (!pose) throw new Error('姿态模型未就绪 — pose landmarker not ready');
+	const { width, height } = image;
+	const t0 = performance.now();
+	const result = pose.detect(image);
+	const poses = result.landmarks.map((lm) =>
+		lm.map((l) => ({ x: l.x * width, y: l.y * height, v: l.visibility ?? 1 }))
+	);
+	result.close();
+	const t1 = performance.now();
+	timings.pose = t1 - t0;
+	const inFrame = (p: Point) => p.x >= 0 && p.y >= 0 && p.x < width && p.y < height;
+	const out: PersonObservation[] = poses.map((lm) => {
+		const seen = lm.filter((p) => p.v > VISIBLE && inFrame(p));
+		const body = seen.length >= 2 ? seen : lm;
+		const box = boundsOf(body, width, height);
+		const score = lm.reduce((s, p) => s + p.v, 0) / (lm.length || 1);
+		// Ankles 27 and 28.
+		const [la, ra] = [lm[27], lm[28]];
+		const feetVisible =
+			!!la && !!ra && la.v > VISIBLE && ra.v > VISIBLE && inFrame(la) && inFrame(ra);
+		const feet = feetVisible
+			? { x: (la.x + ra.x) / 2, y: (la.y + ra.y) / 2 }
+			: { x: box.x + box.width / 2, y: box.y + box.height };
+		// Face landmarks 0–10: nose, eyes (inner, centre, outer), ears, mouth.
+		const face = lm.slice(0, 11).filter((p) => p.v > VISIBLE);
+		const head = face.length >= 3 ? boundsOf(face, width, height) : null;
+		let ppeHead: PpeHead | null = null;
+		if (head) {
+			const [le, re, lear, rear] = [lm[2]!, lm[5]!, lm[7]!, lm[8]!];
+			const eyesSeen = le.v > VISIBLE && re.v > VISIBLE;
+			// Face width ≈ 0.9 × ear to ear (the face detector's box is cheek to cheek); else the
+			// landmarks' spread, at least 2.2 eye distances.
+			const eyeGap = eyesSeen ? Math.hypot(re.x - le.x, re.y - le.y) : 0;
+			const ears =
+				lear.v > VISIBLE && rear.v > VISIBLE ? Math.hypot(rear.x - lear.x, rear.y - lear.y) : 0;
+			const w = Math.max(ears * 0.9, head.width, eyeGap * 2.2);
+			const cx = eyesSeen ? (le.x + re.x) / 2 : head.x + head.width / 2;
+			ppeHead = {
+				box: { x: cx - w / 2, y: head.y - 0.3 * w, width: w, height: 1.25 * w },
+				eyes: eyesSeen
+					? [
+							{ x: le.x, y: le.y },
+							{ x: re.x, y: re.y }
+						]
+					: null
+			};
+		}
+		return {
+			box,
+			score,
+			feet,
+			feetVisible,
+			head,
+			ppe: assessPpe(image.data, width, height, ppeHead, { model: ppeModel })
+		};
+	});
+	timings.ppe = performance.now() - t1;
+	return out.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+}
+
 async function analyze(
 	frame: ImageBitmap,
 	mode: AnalysisMode,
-	capturedAt: number
+	capturedAt: number,
+	options: AnalysisOptions = {}
 ): Promise<FrameAnalysis> {
 	const t0 = performance.now();
+	if (mode === 'people') {
+		const image = framePixels(frame);
+		const timings: FrameAnalysis['timings'] = { detect: 0, total: 0 };
+		const found = people(image, timings);
+		timings.total = performance.now() - t0;
+		const { width, height } = image;
+		return { mode, width, height, faces: [], people: found, timings, capturedAt };
+	}
 	if (!detector) throw new Error('人脸检测模型未就绪 — face detector not ready');
 	const image = framePixels(frame);
 	const { width, height } = image;
 	const found = detector.detect(image).detections;
+	/** The detector's eye keypoints per face box (0: the person's right eye, 1: their left). */
+	const eyesOf = new Map<Box, [Point, Point]>();
 	let faces: FaceObservation[] = found
 		.filter((d) => d.boundingBox)
 		.map((d) => {
 			const b = d.boundingBox!;
 			const box = { x: b.originX, y: b.originY, width: b.width, height: b.height };
+			const [e0, e1] = d.keypoints ?? [];
+			if (e0 && e1) {
+				eyesOf.set(box, [
+					{ x: e0.x * width, y: e0.y * height },
+					{ x: e1.x * width, y: e1.y * height }
+				]);
+			}
 			return {
 				box,
 				score: d.categories[0]?.score ?? 0,
@@ -499,6 +615,26 @@ async function analyze(
 			};
 		});
 	}
+	if (options.ppe && faces.length > 0) {
+		const t3 = performance.now();
+		const mask = personMask(image);
+		const t4 = performance.now();
+		timings.segment = t4 - t3;
+		faces = faces.map((face) => ({
+			...face,
+			ppe: assessPpe(
+				image.data,
+				width,
+				height,
+				{ box: face.box, eyes: eyesOf.get(face.box) },
+				{
+					mask,
+					model: ppeModel
+				}
+			)
+		}));
+		timings.ppe = performance.now() - t4;
+	}
 	timings.total = performance.now() - t0;
 	return { mode, width, height, faces, timings, capturedAt };
 }
@@ -511,11 +647,14 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
 			post({ id: req.id, type: 'loaded' });
 		} else if (req.type === 'analyze') {
 			try {
-				const analysis = await analyze(req.frame, req.mode, req.capturedAt);
+				const analysis = await analyze(req.frame, req.mode, req.capturedAt, req.options);
 				post({ id: req.id, type: 'result', analysis });
 			} finally {
 				req.frame.close();
 			}
+		} else if (req.type === 'ppe-model') {
+			ppeModel = siteModelApplies(req.model) ? req.model : null;
+			post({ id: req.id, type: 'ppe-model-set', model: ppeModel?.version ?? PPE_BUILTIN_MODEL });
 		}
 	} catch (err) {
 		post({ id: req.id, type: 'error', message: describeError(err) });
