@@ -21,7 +21,7 @@ import { authorizeChange, type Claims, type OrgView } from './access';
 import { AccessError } from './commands';
 import { parseDocName } from './documents';
 import { newUlid } from './event-commands';
-import { ulidSchema } from './events';
+import { AttendanceEvent, PpeRecord, ulidSchema } from './events';
 import {
 	checkRecord,
 	defineRecord,
@@ -452,6 +452,73 @@ export function rollBackPpeModel(
 		options.actor
 	);
 	return target;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * What there is to label.
+ * --------------------------------------------------------------------------------------------- */
+
+/** One picture with a hard-hat reading, from a gate decision or an alert. */
+export interface PpeItem {
+	/** The label's id it would get (ppeLabelId). */
+	key: string;
+	source: 'gate' | 'alert';
+	ref: string;
+	at: string;
+	/** The picture's blob hash (the gate's head-top crop, the alert's snapshot). */
+	picture: string;
+	reading: PpeRecord;
+	features: number[];
+	workerId: string | null;
+}
+
+/** An alert as far as labelling needs it (the alert schema may carry more). */
+const AlertWithPpe = v.looseObject({
+	id: ulidSchema,
+	at: isoTime,
+	workerId: v.optional(v.nullable(id)),
+	snapshot: sha256Hex,
+	ppe: PpeRecord
+});
+
+/**
+ * The pictures of one events document that can be labelled: gate decisions whose hard-hat reading
+ * kept its features and a crop, alerts with a reading and a snapshot. Newest first.
+ */
+export function ppeItems(events: Y.Doc): PpeItem[] {
+	const items: PpeItem[] = [];
+	for (const raw of events.getMap('attendance').values()) {
+		const r = readRecord(AttendanceEvent, raw);
+		if (!r.ok) continue;
+		const e = r.record;
+		if (!e.ppe?.features || !e.ppe.crop) continue;
+		items.push({
+			key: ppeLabelId('gate', e.id),
+			source: 'gate',
+			ref: e.id,
+			at: e.at,
+			picture: e.ppe.crop,
+			reading: e.ppe,
+			features: e.ppe.features,
+			workerId: e.workerId
+		});
+	}
+	for (const raw of events.getMap('alerts').values()) {
+		const r = v.safeParse(AlertWithPpe, raw);
+		if (!r.success || !r.output.ppe.features) continue;
+		const a = r.output;
+		items.push({
+			key: ppeLabelId('alert', a.id),
+			source: 'alert',
+			ref: a.id,
+			at: a.at,
+			picture: a.snapshot,
+			reading: a.ppe,
+			features: a.ppe.features!,
+			workerId: a.workerId ?? null
+		});
+	}
+	return items.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.ref < b.ref ? 1 : -1));
 }
 
 export { MIN_HELD_OUT_PER_CLASS };

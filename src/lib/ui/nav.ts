@@ -30,6 +30,13 @@ export const NAV: readonly NavItem[] = [
 	{ id: 'review', href: '/review', label: 'nav.review', icon: 'check', roles: ['role.staff'] },
 	{ id: 'gate', href: '/gate', label: 'nav.gate', icon: 'gate', roles: ['role.gate'] },
 	{ id: 'monitor', href: '/monitor', label: 'nav.monitor', icon: 'camera', roles: ['role.staff'] },
+	{
+		id: 'ppe-learn',
+		href: '/safety/ppe',
+		label: 'ppeLearn.nav',
+		icon: 'shield',
+		roles: ['role.staff']
+	},
 	{ id: 'map', href: '/map', label: 'nav.map', icon: 'map', roles: ['role.staff', 'role.worker'] },
 	{ id: 'muster', href: '/muster', label: 'nav.muster', icon: 'alarm', roles: ['role.staff'] },
 	{
