@@ -15,10 +15,13 @@ import { currentConsent } from '$lib/data/consent-commands';
 import { FACE_MODEL, FaceTemplate, faceTemplates } from '$lib/data/faces';
 import {
 	gateDecision,
+	gateRequiresPpe,
 	type GateContext,
 	type GateIdentity,
 	type GateOutcome
 } from '$lib/data/gate';
+import type { PpeRecord } from '$lib/data/events';
+import { DEFAULT_SITE_RULES } from '$lib/domain';
 import { checkPass, checkPin, PinLockout, readPass } from '$lib/data/gate-credentials';
 import { Contractor, orgViewOf, Site } from '$lib/data/org';
 import { readRecord } from '$lib/data/records';
@@ -28,7 +31,16 @@ import { sync } from '$lib/sync/sync.svelte';
 import { VisionClient } from '$lib/vision/engine/client';
 import { FaceIndex } from '$lib/vision/matcher';
 import { LivenessCheck, livenessVerdict, newChallenge, type Challenge } from '$lib/vision/liveness';
-import type { AnalysisMode, FaceObservation, FrameAnalysis, VisionHealth } from '$lib/vision/types';
+import type {
+	AnalysisMode,
+	AnalysisOptions,
+	Box,
+	FaceObservation,
+	FrameAnalysis,
+	PpeObservation,
+	PpeUnknownReason,
+	VisionHealth
+} from '$lib/vision/types';
 import { MATCH_MARGIN, MATCH_THRESHOLD } from '$lib/vision/recognition';
 import { playTone } from './feedback';
 
@@ -45,6 +57,13 @@ const UNKNOWN_AFTER = 3;
 const CHALLENGE_MS = 8000;
 /** After a decision, the same person standing there is not decided again for this long. */
 const COOLDOWN_MS = 12_000;
+/**
+ * Time a worker gets to put the hard hat on (or step closer) once asked, before the gate decides on
+ * what it last saw: long enough to take a hat off a belt hook, short enough not to block the queue.
+ */
+export const PPE_WAIT_MS = 12_000;
+/** Consecutive frames that must see the hard hat with confidence before it counts. */
+const PPE_FRAMES = 2;
 
 export type Screen =
 	| { kind: 'loading'; detail: string }
@@ -54,6 +73,13 @@ export type Screen =
 			hint: 'none' | 'closer' | 'one_at_a_time' | 'recorded' | 'looking' | 'load_models';
 	  }
 	| { kind: 'challenge'; challenge: Challenge; name: string }
+	| {
+			/** Asked to put the hard hat on (or to come closer / face the camera so it can be seen). */
+			kind: 'ppe';
+			name: string;
+			problem: 'missing' | 'unknown' | 'no_face' | 'checking';
+			reason: PpeUnknownReason | null;
+	  }
 	| { kind: 'qr'; problem: string | null }
 	| { kind: 'pin'; step: 'id' | 'pin'; problem: string | null }
 	| {
@@ -88,6 +114,16 @@ type Phase =
 			antispoof: number[];
 			liveness: number[];
 			frames: number;
+	  }
+	| {
+			kind: 'ppe';
+			identity: GateIdentity;
+			/** `contractor/worker` when the person's face is enrolled (each frame must still be them). */
+			key: string | null;
+			until: number;
+			last: PpeObservation | null;
+			face: Box | null;
+			good: number;
 	  }
 	| { kind: 'paused' };
 
@@ -125,6 +161,8 @@ export class Kiosk {
 	#frameTimes: number[] = [];
 	#ready = false;
 	#random: () => number;
+	/** The latest hard-hat reading of the person being identified, and where their face was. */
+	#ppe: { reading: PpeObservation; face: Box } | null = null;
 
 	constructor(
 		readonly siteId: string,
@@ -353,7 +391,9 @@ export class Kiosk {
 				await new Promise((r) => setTimeout(r, 100));
 				continue;
 			}
-			const analysis = await this.vision.analyze(frame, mode, capturedAt).catch(() => null);
+			const analysis = await this.vision
+				.analyze(frame, mode, capturedAt, this.#options())
+				.catch(() => null);
 			if (!analysis) {
 				await new Promise((r) => setTimeout(r, 30));
 				continue;
@@ -389,15 +429,39 @@ export class Kiosk {
 				// Landmarks for the challenge; every fourth frame the full model re-checks identity and
 				// collects anti-spoof scores.
 				return this.#phase.frames % 4 === 3 ? 'full' : 'landmarks';
+			case 'ppe':
+				// The enrolled are re-identified on every frame (nobody hands a hard hat to a stand-in).
+				return this.#phase.key && this.index.has(this.#phase.key) ? 'full' : 'detect';
 			case 'paused':
 				return null;
 		}
+	}
+
+	/** The hard-hat check runs on the frames that may end in a decision, where the site asks for it. */
+	#options(): AnalysisOptions {
+		const kind = this.#phase.kind;
+		if (kind !== 'identify' && kind !== 'challenge' && kind !== 'ppe') return {};
+		return { ppe: this.#requiresPpe() };
+	}
+
+	/** For the health panel: whether this gate requires a hard hat now. */
+	get ppeRequired(): boolean {
+		return this.#requiresPpe();
+	}
+
+	#requiresPpe(): boolean {
+		const site = this.#site();
+		if (!site || this.direction !== 'in') return false;
+		return gateRequiresPpe(sync.doc(`site:${this.siteId}:control`), site.timeZone);
 	}
 
 	async #onFrame(a: FrameAnalysis) {
 		const phase = this.#phase;
 		const face = a.faces[0] ?? null;
 		const bigEnough = (f: FaceObservation) => f.box.height >= a.height * MIN_FACE_SHARE;
+		if (phase.kind === 'ppe') return this.#onPpeFrame(phase, face, bigEnough);
+		if (face?.ppe && (phase.kind === 'identify' || phase.kind === 'challenge'))
+			this.#ppe = { reading: face.ppe, face: face.box };
 		if (phase.kind === 'idle') {
 			if (this.screen.kind !== 'idle') return;
 			if (a.faces.length > 1 && a.faces.filter(bigEnough).length > 1) {
@@ -423,6 +487,7 @@ export class Kiosk {
 			phase.best = Math.max(phase.best ?? -1, found.best?.score ?? -1);
 			if (found.decision === 'match' && found.best) {
 				const key = found.best.workerId;
+				this.#ppe = face.ppe ? { reading: face.ppe, face: face.box } : null;
 				if ((this.#cooldown.get(key) ?? 0) > Date.now()) {
 					this.#phase = { kind: 'idle' };
 					this.screen = { kind: 'idle', hint: 'recorded' };
@@ -445,12 +510,15 @@ export class Kiosk {
 			}
 			phase.misses += 1;
 			if (phase.misses >= UNKNOWN_AFTER) {
-				await this.#decide({
-					method: 'face',
-					worker: null,
-					confirmed: false,
-					score: phase.best !== null && phase.best >= 0 ? round(phase.best) : null
-				});
+				await this.#proceed(
+					{
+						method: 'face',
+						worker: null,
+						confirmed: false,
+						score: phase.best !== null && phase.best >= 0 ? round(phase.best) : null
+					},
+					null
+				);
 			}
 			return;
 		}
@@ -482,13 +550,106 @@ export class Kiosk {
 		liveness: 'passed' | 'failed'
 	) {
 		const [contractorId, workerId] = phase.key.split('/') as [string, string];
-		await this.#decide({
-			method: 'face',
-			worker: { contractorId, workerId },
-			confirmed: true,
-			liveness,
-			score: round(phase.score)
+		await this.#proceed(
+			{
+				method: 'face',
+				worker: { contractorId, workerId },
+				confirmed: true,
+				liveness,
+				score: round(phase.score)
+			},
+			phase.key
+		);
+	}
+
+	// ---- Hard hat ------------------------------------------------------------------------------
+
+	/**
+	 * Identity settled; where the site requires a hard hat, the gate must also have seen one. A
+	 * person the gate would admit but for the hard hat is asked to put it on and look again; anyone
+	 * refused for another reason (or not identified) is decided at once.
+	 */
+	async #proceed(identity: GateIdentity, key: string | null): Promise<void> {
+		const seen = this.#ppe?.reading ?? null;
+		if (!this.#requiresPpe() || !identity.confirmed || identity.liveness === 'failed') {
+			return this.#decide(identity, seen);
+		}
+		if (seen && sureWorn(seen)) return this.#decide(identity, seen);
+		const site = this.#site();
+		if (!site) return;
+		// Would anything but the hard hat stop them? Then there is nothing to wait for.
+		const assumed = gateDecision(this.#context(site), identity, this.direction, new Date(), {
+			ppe: { worn: true, confidence: 1, model: 'assumed' }
 		});
+		const canSee = !!this.#stream && this.vision.health().ready;
+		if (!assumed.decision.allow || !canSee) return this.#decide(identity, seen);
+		this.#phase = {
+			kind: 'ppe',
+			identity,
+			key,
+			until: performance.now() + PPE_WAIT_MS,
+			last: seen,
+			face: this.#ppe?.face ?? null,
+			good: 0
+		};
+		this.screen = {
+			kind: 'ppe',
+			name: identity.worker
+				? (this.#nameOf(`${identity.worker.contractorId}/${identity.worker.workerId}`) ?? '')
+				: '',
+			problem: seen ? (seen.worn === false ? 'missing' : 'unknown') : 'checking',
+			reason: seen?.reason ?? null
+		};
+		playTone('attention');
+		// Decided on what was last seen even if frames stop coming (camera unplugged).
+		const phase = this.#phase;
+		this.#later(PPE_WAIT_MS + 500, () => {
+			if (this.#phase === phase) void this.#decide(phase.identity, phase.last);
+		});
+	}
+
+	async #onPpeFrame(
+		phase: Extract<Phase, { kind: 'ppe' }>,
+		face: FaceObservation | null,
+		bigEnough: (f: FaceObservation) => boolean
+	) {
+		if (performance.now() > phase.until) return this.#decide(phase.identity, phase.last);
+		const reading = face?.ppe ?? null;
+		if (!face || !reading) {
+			phase.good = 0;
+			this.#ppeScreen('no_face', null);
+			return;
+		}
+		if (!bigEnough(face)) {
+			// Too far away to recognise, so too far to count; but say what the camera can tell.
+			phase.good = 0;
+			if (reading.worn !== true)
+				this.#ppeScreen(reading.worn === false ? 'missing' : 'unknown', reading.reason);
+			return;
+		}
+		// Only the identified person's hard hat counts.
+		if (phase.key && this.index.has(phase.key)) {
+			if (!face.embedding || !this.index.verify(face.embedding, phase.key, MATCH_THRESHOLD)) return;
+		}
+		phase.last = reading;
+		phase.face = face.box;
+		this.#ppe = { reading, face: face.box };
+		if (sureWorn(reading)) {
+			phase.good += 1;
+			if (phase.good >= PPE_FRAMES) return this.#decide(phase.identity, reading);
+			return;
+		}
+		phase.good = 0;
+		this.#ppeScreen(reading.worn === false ? 'missing' : 'unknown', reading.reason);
+	}
+
+	#ppeScreen(
+		problem: Extract<Screen, { kind: 'ppe' }>['problem'],
+		reason: PpeUnknownReason | null
+	) {
+		if (this.screen.kind !== 'ppe') return;
+		if (this.screen.problem === problem && this.screen.reason === reason) return;
+		this.screen = { ...this.screen, problem, reason };
 	}
 
 	#nameOf(key: string): string | null {
@@ -499,14 +660,18 @@ export class Kiosk {
 	}
 
 	/** The decision, journalled before it is shown or spoken. */
-	async #decide(identity: GateIdentity): Promise<void> {
+	async #decide(identity: GateIdentity, seen: PpeObservation | null = null): Promise<void> {
 		this.#phase = { kind: 'paused' };
 		const site = this.#site();
 		const journal = this.#journal;
 		if (!site || !journal) return;
 		const at = new Date();
 		const fresh = this.#position && Date.now() - this.#position.at < 10 * 60_000;
+		const name = eventsDocFor(site.id, at, site.timeZone);
+		const ppe =
+			this.#requiresPpe() && identity.confirmed ? await this.#ppeRecord(seen, name) : null;
 		const outcome: GateOutcome = gateDecision(this.#context(site), identity, this.direction, at, {
+			ppe,
 			position: fresh
 				? {
 						lat: this.#position!.lat,
@@ -517,7 +682,6 @@ export class Kiosk {
 					}
 				: null
 		});
-		const name = eventsDocFor(site.id, at, site.timeZone);
 		const snapshot = await this.#snapshot(identity, name).catch(() => null);
 		const event: AttendanceEvent = buildAttendance({ ...outcome.event, snapshot });
 		try {
@@ -577,6 +741,51 @@ export class Kiosk {
 		return blob ? sync.blobs.put(blob, docName) : null;
 	}
 
+	/**
+	 * The hard-hat reading as the event keeps it, with a crop of the head-top region (the face
+	 * blurred) for safety staff to label when they train the site's model.
+	 */
+	async #ppeRecord(seen: PpeObservation | null, docName: string): Promise<PpeRecord | null> {
+		if (!seen) return null;
+		const crop = seen.region ? await this.#ppeCrop(seen.region, docName).catch(() => null) : null;
+		return {
+			worn: seen.worn,
+			confidence: round(seen.confidence),
+			reason: seen.reason,
+			model: seen.model,
+			features: seen.features ? seen.features.map(round) : null,
+			crop
+		};
+	}
+
+	async #ppeCrop(region: Box, docName: string): Promise<string | null> {
+		const video = this.#video;
+		const face = this.#ppe?.face ?? null;
+		if (!video || !sync.blobs || video.videoWidth === 0) return null;
+		const x = Math.max(0, Math.floor(region.x));
+		const y = Math.max(0, Math.floor(region.y));
+		const w = Math.min(video.videoWidth - x, Math.ceil(region.width));
+		const h = Math.min(video.videoHeight - y, Math.ceil(region.height));
+		if (w < 8 || h < 8) return null;
+		const canvas = document.createElement('canvas');
+		canvas.width = w;
+		canvas.height = h;
+		const ctx = canvas.getContext('2d');
+		if (!ctx) return null;
+		ctx.drawImage(video, x, y, w, h, 0, 0, w, h);
+		if (face) {
+			// Everything from the brows down is blurred: the crop is for judging the hard hat.
+			const top = Math.max(0, face.y + face.height * 0.25 - y);
+			if (top < h) {
+				ctx.filter = `blur(${Math.max(4, Math.round(face.width / 12))}px)`;
+				ctx.drawImage(canvas, 0, top, w, h - top, 0, top, w, h - top);
+				ctx.filter = 'none';
+			}
+		}
+		const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/jpeg', 0.8));
+		return blob ? sync.blobs.put(blob, docName) : null;
+	}
+
 	/** Set by the page: speaks and sounds a decision (kept out of here so tests can watch it). */
 	announce: (decision: EntryDecision, name: string | null) => void = () => {};
 
@@ -591,6 +800,7 @@ export class Kiosk {
 		this.#timers = [];
 		this.#phase = { kind: 'idle' };
 		this.#pinWorker = null;
+		this.#ppe = null;
 		if (!this.#ready) return;
 		this.screen =
 			this.#stream || this.health.camera === 'starting'
@@ -619,11 +829,15 @@ export class Kiosk {
 			await this.#decide({ method: 'qr', worker: null, confirmed: false });
 			return;
 		}
-		await this.#decide({
-			method: 'qr',
-			worker: { contractorId: check.contractorId, workerId: check.workerId },
-			confirmed: true
-		});
+		this.#ppe = null;
+		await this.#proceed(
+			{
+				method: 'qr',
+				worker: { contractorId: check.contractorId, workerId: check.workerId },
+				confirmed: true
+			},
+			`${check.contractorId}/${check.workerId}`
+		);
 	}
 
 	// ---- ID number + PIN -----------------------------------------------------------------------
@@ -675,7 +889,11 @@ export class Kiosk {
 			return;
 		}
 		this.lockout.succeed(who.workerId);
-		await this.#decide({ method: 'id_pin', worker: who, confirmed: true });
+		this.#ppe = null;
+		await this.#proceed(
+			{ method: 'id_pin', worker: who, confirmed: true },
+			`${who.contractorId}/${who.workerId}`
+		);
 	}
 
 	stop(): void {
@@ -694,3 +912,8 @@ export class Kiosk {
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The hard hat was seen, surely enough for decideEntry (the same confidence floor it applies). */
+function sureWorn(reading: PpeObservation): boolean {
+	return reading.worn === true && reading.confidence >= DEFAULT_SITE_RULES.ppeMinConfidence;
+}
