@@ -9,6 +9,7 @@ import { controlDoc } from './documents';
 import {
 	activePpeModel,
 	ppeLabels,
+	ppeItems,
 	ppeModels,
 	ppeSettings,
 	promotePpeModel,
@@ -202,5 +203,60 @@ describe('PPE labels and site models in the control document', () => {
 		expect(rollBackPpeModel(control, 'previous', { by: 'safe1', actor: staff })).toBeNull();
 		expect(ppeSettings(control)).toMatchObject({ activeModel: null, change: 'rollback_builtin' });
 		expect(await activePpeModel(control, loadBlob)).toBeNull();
+	});
+
+	it('lists gate readings with features and a crop, and alerts with a reading and a snapshot', () => {
+		const events = new Y.Doc();
+		const f = features(rng(4), true);
+		const reading = { worn: false, confidence: 0.9, reason: null, model: 'builtin-1' };
+		const gate = (id: string, at: string, ppe: unknown) => ({
+			schema: 1,
+			id,
+			siteId: 'S1',
+			workerId: 'w1',
+			direction: 'in',
+			at,
+			deviceId: 'gate-east',
+			method: 'face',
+			allow: true,
+			reasons: [],
+			ppe
+		});
+		const A = '01JF0000000000000000000A01';
+		const B = '01JF0000000000000000000A02';
+		const C = '01JF0000000000000000000A03';
+		const D = '01JF0000000000000000000A04';
+		const at = (m: number) => `2026-11-29T0${m}:00:00.000Z`;
+		events
+			.getMap('attendance')
+			.set(A, gate(A, at(1), { ...reading, features: f, crop: 'c'.repeat(64) }));
+		// No crop, no features, no reading: nothing to show or learn from.
+		events.getMap('attendance').set(B, gate(B, at(2), { ...reading, features: f, crop: null }));
+		events.getMap('attendance').set(C, gate(C, at(3), null));
+		events.getMap('alerts').set(D, {
+			schema: 1,
+			id: D,
+			siteId: 'S1',
+			kind: 'ppe',
+			at: at(4),
+			deviceId: 'monitor-1',
+			snapshot: 'd'.repeat(64),
+			ppe: { ...reading, features: f }
+		});
+		events.getMap('alerts').set('01JF0000000000000000000A05', {
+			schema: 1,
+			id: '01JF0000000000000000000A05',
+			siteId: 'S1',
+			kind: 'zone',
+			at: at(5),
+			deviceId: 'monitor-1',
+			snapshot: 'e'.repeat(64)
+		});
+		const items = ppeItems(events);
+		expect(items.map((i) => [i.key, i.picture.slice(0, 1)])).toEqual([
+			[`alert-${D}`, 'd'],
+			[`gate-${A}`, 'c']
+		]);
+		expect(items[1]).toMatchObject({ source: 'gate', ref: A, workerId: 'w1', features: f });
 	});
 });
