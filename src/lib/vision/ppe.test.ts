@@ -8,14 +8,17 @@ import {
 	measurePpe,
 	PPE_BUILTIN_MODEL,
 	PPE_FEATURE_NAMES,
+	PPE_MIN_FACE_BOX,
 	ppeProbability,
 	siteModelApplies,
 	type PpeHead
 } from './ppe';
 import type { PpeSiteModel } from './types';
 
-const W = 320;
-const H = 240;
+const W = 480;
+const H = 360;
+/** The schematic head's scale (face box 128 px wide: above PPE_MIN_FACE_BOX). */
+const K = 1.6;
 
 /** Deterministic noise 0..1. */
 function noise(seed: number): () => number {
@@ -40,8 +43,8 @@ function scene(
 ): { rgba: Uint8ClampedArray; head: PpeHead } {
 	const rgba = new Uint8ClampedArray(W * H * 4);
 	const rand = noise(42);
-	const face = { x: 120, y: 110, width: 80, height: 100 };
-	const eyeY = face.y + 35;
+	const face = { x: 240 - 40 * K, y: 150, width: 80 * K, height: 100 * K };
+	const eyeY = face.y + 35 * K;
 	const cx = face.x + face.width / 2;
 	const put = (x: number, y: number, c: Rgb) => {
 		const i = (y * W + x) * 4;
@@ -54,15 +57,16 @@ function scene(
 		for (let x = 0; x < W; x++) {
 			let c: Rgb = [190, 191, 187];
 			const inFace =
-				((x - cx) / (face.width / 2)) ** 2 + ((y - (face.y + 50)) / 60) ** 2 <= 1 && y > eyeY - 35;
+				((x - cx) / (face.width / 2)) ** 2 + ((y - (face.y + 50 * K)) / (60 * K)) ** 2 <= 1 &&
+				y > eyeY - 35 * K;
 			if (inFace) c = [214, 170, 140];
 			// Skull/dome: a half-ellipse above the eye line.
-			const dx = (x - cx) / 48;
-			const dy = (y - (eyeY - 30)) / 58;
-			if (y < eyeY - 30 && dx * dx + dy * dy <= 1) {
+			const dx = (x - cx) / (48 * K);
+			const dy = (y - (eyeY - 30 * K)) / (58 * K);
+			if (y < eyeY - 30 * K && dx * dx + dy * dy <= 1) {
 				if ('hat' in top) {
 					const shade = 0.8 + 0.2 * (1 - Math.abs(dx));
-					const hl = Math.hypot(x - (cx - 15), y - (eyeY - 70)) < 6 ? 1.25 : 1;
+					const hl = Math.hypot(x - (cx - 15 * K), y - (eyeY - 70 * K)) < 6 * K ? 1.25 : 1;
 					c = top.hat.map((v) => Math.min(255, v * shade * hl)) as Rgb;
 				} else {
 					const t = 1 + top.texture * (rand() - 0.5) * 2;
@@ -72,9 +76,9 @@ function scene(
 			put(x, y, c);
 		}
 	}
-	for (const ex of [cx - 18, cx + 18]) {
-		for (let y = eyeY - 3; y <= eyeY + 3; y++) {
-			for (let x = ex - 6; x <= ex + 6; x++) put(x, y, [40, 30, 30]);
+	for (const ex of [cx - 18 * K, cx + 18 * K]) {
+		for (let y = Math.round(eyeY - 3 * K); y <= eyeY + 3 * K; y++) {
+			for (let x = Math.round(ex - 6 * K); x <= ex + 6 * K; x++) put(x, y, [40, 30, 30]);
 		}
 	}
 	return {
@@ -82,8 +86,8 @@ function scene(
 		head: {
 			box: face,
 			eyes: [
-				{ x: cx - 18, y: eyeY },
-				{ x: cx + 18, y: eyeY }
+				{ x: cx - 18 * K, y: eyeY },
+				{ x: cx + 18 * K, y: eyeY }
 			]
 		}
 	};
@@ -131,9 +135,9 @@ describe('measurePpe', () => {
 		for (let y = 40; y < H; y++) data.fill(1, y * W, (y + 1) * W);
 		const m = measurePpe(rgba, W, H, head, { data, width: W, height: H });
 		const top = m.features![PPE_FEATURE_NAMES.indexOf('mask_top')]!;
-		// Eye line at 145, face width 80: y = 40 is 1.31 face widths up.
-		expect(top).toBeGreaterThan(1.2);
-		expect(top).toBeLessThan(1.4);
+		// Eye line at y = 206, face width 2.2 × 57.6 px: y = 40 is 1.31 face widths up.
+		expect(top).toBeGreaterThan(1.25);
+		expect(top).toBeLessThan(1.36);
 		expect(m.features![PPE_FEATURE_NAMES.indexOf('mask_present')]).toBe(1);
 	});
 
@@ -142,6 +146,11 @@ describe('measurePpe', () => {
 		expect(measurePpe(rgba, W, H, null)).toMatchObject({ unknown: 'no_head', region: null });
 		const small = { box: { x: 150, y: 120, width: 30, height: 38 } };
 		expect(measurePpe(rgba, W, H, small).unknown).toBe('too_small');
+		// A face detector box under PPE_MIN_FACE_BOX is too small even with eyes far apart; a pose
+		// head is judged by its eyes alone.
+		const box = { ...head.box, width: PPE_MIN_FACE_BOX - 1 };
+		expect(measurePpe(rgba, W, H, { ...head, box }).unknown).toBe('too_small');
+		expect(measurePpe(rgba, W, H, { ...head, box, source: 'pose' }).unknown).toBeNull();
 		const dark = scene({ hat: [250, 205, 20] }, 0.12);
 		expect(measurePpe(dark.rgba, W, H, dark.head).unknown).toBe('too_dark');
 		const high = { box: { ...head.box, y: 5 } };

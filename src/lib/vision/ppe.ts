@@ -50,6 +50,13 @@ export const PPE_BUILTIN_MODEL = 'builtin-1';
  * face detector finds no face much smaller than this in a 640×480 frame anyway.)
  */
 export const PPE_MIN_FACE_WIDTH = 64;
+/**
+ * Face-detector boxes narrower than this are too small too: MediaPipe's short-range detector does
+ * not shrink its box (nor place its eye keypoints well) below about this size at 640×480 —
+ * measured on the fixtures zoomed out: a face 59 px wide got a 94 px box, one 89 px wide a 112 px
+ * box, and the crown was looked for in the wrong place.
+ */
+export const PPE_MIN_FACE_BOX = 120;
 /** Face width ≈ this × the distance between the eye centres (cheek to cheek ≈ 2.2 × 63 mm). */
 const FACE_PER_EYE_GAP = 2.2;
 
@@ -65,6 +72,8 @@ export interface PpeHead {
 	 * (2.2 × their distance; detector boxes vary more).
 	 */
 	eyes?: readonly [Point, Point] | null;
+	/** Where the head comes from: the face detector (default; its box must be PPE_MIN_FACE_BOX) or pose. */
+	source?: 'face' | 'pose';
 }
 
 /** A person/background confidence mask (selfie segmenter), any resolution covering the frame. */
@@ -202,7 +211,10 @@ export function measurePpe(
 	}
 	const f = headFrame(head);
 	const region = headTopRegion(head, width, height);
-	if (f.w < PPE_MIN_FACE_WIDTH) return { region, features: null, unknown: 'too_small' };
+	const boxTooSmall = (head.source ?? 'face') === 'face' && head.box.width < PPE_MIN_FACE_BOX;
+	if (f.w < PPE_MIN_FACE_WIDTH || boxTooSmall) {
+		return { region, features: null, unknown: 'too_small' };
+	}
 
 	const pixel = (x: number, y: number): [number, number, number] | null => {
 		const xi = Math.round(x);

@@ -477,6 +477,7 @@ function people(image: ImageData, timings: FrameAnalysis['timings']): PersonObse
 			const w = Math.max(ears * 0.9, head.width, eyeGap * 2.2);
 			const cx = eyesSeen ? (le.x + re.x) / 2 : head.x + head.width / 2;
 			ppeHead = {
+				source: 'pose',
 				box: { x: cx - w / 2, y: head.y - 0.3 * w, width: w, height: 1.25 * w },
 				eyes: eyesSeen
 					? [
