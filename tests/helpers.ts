@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { serve, type RunningServer } from '../sync-server/server';
 
-export const STATIC_DIR = join(process.cwd(), 'build');
+/** The built app; SITEPASS_E2E_BUILD points elsewhere (a copy, while someone else rebuilds). */
+export const STATIC_DIR = process.env.SITEPASS_E2E_BUILD ?? join(process.cwd(), 'build');
 
 export function startRelay(dataDir: string, port = 0): Promise<RunningServer> {
 	return serve({ host: '127.0.0.1', port, dataDir, staticDir: STATIC_DIR, log: () => {} });
