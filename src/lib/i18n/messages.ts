@@ -261,6 +261,7 @@ export const zhCN = {
 	'alerts.label.not_person': '不是人',
 	'alerts.notePlaceholder': '备注（可选）',
 	'alerts.saved': '已记录',
+	'alerts.snapshotLoading': '截图加载中…',
 	'page.map.title': '现场地图',
 	'page.map.body':
 		'以现场平面图为底图，标出危险区、安全帽区、集合点与大门，实时显示人员最后位置与告警。',
@@ -1273,6 +1274,7 @@ export const en: Messages = {
 	'alerts.label.not_person': 'not a person',
 	'alerts.notePlaceholder': 'Note (optional)',
 	'alerts.saved': 'Recorded',
+	'alerts.snapshotLoading': 'Loading the snapshot…',
 	'page.map.title': 'Site map',
 	'page.map.body':
 		"The site's own plan as the base map with danger zones, hard-hat areas, muster points and gates; last known positions and alerts live.",
