@@ -10,6 +10,8 @@ import { faceMatch } from './face-match';
 import { gateLatency } from './gate-latency';
 import { ledgerFilter } from './ledger-filter';
 import { ledgerLoad } from './ledger-load';
+import { monitorThroughput } from './monitor-throughput';
+import { ppeEval } from './ppe-eval';
 import { registryReverify } from './registry-reverify';
 import { relayThroughput } from './relay-throughput';
 import { machineLine } from './lib/report';
@@ -25,7 +27,9 @@ const BENCHMARKS: Benchmark[] = [
 	registryReverify,
 	faceMatch,
 	faceIdentification,
-	gateLatency
+	gateLatency,
+	ppeEval,
+	monitorThroughput
 ];
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -69,6 +73,8 @@ function readme(): string {
 		'Needs Debian’s Chromium at `/usr/bin/chromium` for `ledger-load`. The data is a generated but realistic ledger (`lib/ledger.ts`, fixed seed): workers with Chinese names, valid resident ID numbers (GB 11643 check character), mobile numbers and trades, each with one certificate of the matching catalogue item, all validated against the app’s record schemas.',
 		'',
 		'`face-identification` and `gate-latency` run the app’s real vision worker and models in Chromium: they need `static/models/` (`npm run models`, also run by `npm install`) and use the face fixtures in `tests/fixtures/faces/`, whose same-person pairs are transformed copies of one photo.',
+		'',
+		'`ppe-eval` (the hard-hat check) and `monitor-throughput` (the monitor’s people mode) run the same worker: `ppe-eval` on `tests/fixtures/ppe/`, whose hard hats are **drawn** onto real bare heads (no photo of anyone in a hard hat exists in anything installable), `monitor-throughput` on OpenCV’s `basketball1.png` (Debian `opencv-doc`).',
 		'',
 		'## Summary',
 		'',

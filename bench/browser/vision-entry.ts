@@ -12,7 +12,12 @@ import { certificateFingerprint } from '../../src/lib/data/verification';
 import { GateJournal } from '../../src/lib/sync/gate-journal';
 import { VisionClient, type FileStatus } from '../../src/lib/vision/engine/client';
 import { encodeTemplate, FaceIndex, type SearchResult } from '../../src/lib/vision/matcher';
-import type { AnalysisMode, FrameAnalysis, VisionHealth } from '../../src/lib/vision/types';
+import type {
+	AnalysisMode,
+	AnalysisOptions,
+	FrameAnalysis,
+	VisionHealth
+} from '../../src/lib/vision/types';
 import { generateLedger, prng } from '../lib/ledger';
 
 export interface LoadResult {
@@ -84,6 +89,23 @@ export interface DecisionSample {
 	reasons: string[];
 }
 
+export interface OfferResult {
+	offered: number;
+	/** analyze() returned null at once: the worker was busy, the frame was closed. */
+	skipped: number;
+	analysed: number;
+	/** When each analysis came back, ms from the start. */
+	doneAt: number[];
+	/** Offer → analysis back, per analysed frame (grows without bound if frames were queued). */
+	latency: number[];
+	timings: FrameAnalysis['timings'][];
+	/** The largest person's feet and head, and the PPE reading, of the last analysis. */
+	last: FrameAnalysis | null;
+	/** Most analyses waiting in the page at once (1 = nothing queued). */
+	maxInFlight: number;
+	ms: number;
+}
+
 export interface CameraFrame {
 	captureMs: number;
 	analyzeMs: number;
@@ -95,7 +117,21 @@ export interface CameraFrame {
 
 export interface VisionBenchApi {
 	load(): Promise<LoadResult>;
-	analyzeFrames(names: string[], mode: AnalysisMode): Promise<FrameResult[]>;
+	analyzeFrames(
+		names: string[],
+		mode: AnalysisMode,
+		options?: AnalysisOptions
+	): Promise<FrameResult[]>;
+	/**
+	 * Offers frame `name` to the worker every `intervalMs` for `seconds` (a camera faster than the
+	 * worker): analyses come back as they finish, frames offered while it is busy are skipped.
+	 */
+	offerFrames(
+		name: string,
+		mode: AnalysisMode,
+		intervalMs: number,
+		seconds: number
+	): Promise<OfferResult>;
 	setupGate(o: GateSetup): Promise<GateSetupResult>;
 	openCamera(): Promise<{ width: number; height: number }>;
 	decisions(n: number): Promise<DecisionSample[]>;
@@ -446,19 +482,76 @@ const api: VisionBenchApi = {
 		const health = await client.load();
 		return { ms: performance.now() - t0, health, files: client.files() };
 	},
-	async analyzeFrames(names, mode) {
+	async analyzeFrames(names, mode, options = {}) {
 		if (!client) throw new Error('load() first');
 		const out: FrameResult[] = [];
 		for (const name of names) {
 			const frame = await frameBitmap(name);
 			const t0 = performance.now();
 			try {
-				const analysis = await client.analyze(frame, mode, t0);
+				const analysis = await client.analyze(frame, mode, t0, options);
 				out.push({ name, ms: performance.now() - t0, analysis });
 			} catch (err) {
 				out.push({ name, ms: performance.now() - t0, analysis: null, error: String(err) });
 			}
 		}
+		return out;
+	},
+	async offerFrames(name, mode, intervalMs, seconds) {
+		if (!client) throw new Error('load() first');
+		const c = client;
+		const res = await fetch(`/frames/${encodeURIComponent(name)}`);
+		if (!res.ok) throw new Error(`frame ${name}: HTTP ${res.status}`);
+		const image = await createImageBitmap(
+			new ImageData(new Uint8ClampedArray(await res.arrayBuffer()), W, H)
+		);
+		const out: OfferResult = {
+			offered: 0,
+			skipped: 0,
+			analysed: 0,
+			doneAt: [],
+			latency: [],
+			timings: [],
+			last: null,
+			maxInFlight: 0,
+			ms: 0
+		};
+		let inFlight = 0;
+		const pending: Promise<void>[] = [];
+		const t0 = performance.now();
+		while (performance.now() - t0 < seconds * 1000) {
+			const tick = performance.now();
+			// A new bitmap per offer, as a camera gives (createImageBitmap(video) in the app); the
+			// client closes the ones it skips.
+			const frame = await createImageBitmap(image);
+			out.offered++;
+			inFlight++;
+			out.maxInFlight = Math.max(out.maxInFlight, inFlight);
+			pending.push(
+				c.analyze(frame, mode, tick).then(
+					(a) => {
+						inFlight--;
+						if (!a) {
+							out.skipped++;
+							return;
+						}
+						out.analysed++;
+						out.doneAt.push(performance.now() - t0);
+						out.latency.push(performance.now() - tick);
+						out.timings.push(a.timings);
+						out.last = a;
+					},
+					() => {
+						inFlight--;
+					}
+				)
+			);
+			const wait = intervalMs - (performance.now() - tick);
+			if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+		}
+		await Promise.all(pending);
+		image.close();
+		out.ms = performance.now() - t0;
 		return out;
 	},
 	setupGate,
