@@ -265,6 +265,8 @@ export const zhCN = {
 	'alerts.label.not_person': '不是人',
 	'alerts.notePlaceholder': '备注（可选）',
 	'alerts.saved': '已记录',
+	'monitor.ppeModel': '安全帽模型：{model}',
+	'monitor.ppeModelError': '本工地的安全帽模型未能加载，暂用内置模型：{reason}',
 	'alerts.snapshotLoading': '截图加载中…',
 	'page.map.title': '现场地图',
 	'page.map.body':
@@ -1282,6 +1284,8 @@ export const en: Messages = {
 	'alerts.label.not_person': 'not a person',
 	'alerts.notePlaceholder': 'Note (optional)',
 	'alerts.saved': 'Recorded',
+	'monitor.ppeModel': 'Hard-hat model: {model}',
+	'monitor.ppeModelError': 'This site hard-hat model did not load; using the built-in one: {reason}',
 	'alerts.snapshotLoading': 'Loading the snapshot…',
 	'page.map.title': 'Site map',
 	'page.map.body':
