@@ -252,11 +252,24 @@ describe('PPE labels and site models in the control document', () => {
 			deviceId: 'monitor-1',
 			snapshot: 'e'.repeat(64)
 		});
+		// A PPE alert with a head crop: the crop is what is labelled.
+		const E = '01JF0000000000000000000A06';
+		events.getMap('alerts').set(E, {
+			schema: 1,
+			id: E,
+			siteId: 'S1',
+			kind: 'ppe',
+			at: at(6),
+			deviceId: 'monitor-1',
+			snapshot: 'e'.repeat(64),
+			ppe: { ...reading, features: f, crop: 'f'.repeat(64) }
+		});
 		const items = ppeItems(events);
 		expect(items.map((i) => [i.key, i.picture.slice(0, 1)])).toEqual([
+			[`alert-${E}`, 'f'],
 			[`alert-${D}`, 'd'],
 			[`gate-${A}`, 'c']
 		]);
-		expect(items[1]).toMatchObject({ source: 'gate', ref: A, workerId: 'w1', features: f });
+		expect(items[2]).toMatchObject({ source: 'gate', ref: A, workerId: 'w1', features: f });
 	});
 });

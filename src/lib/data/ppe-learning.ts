@@ -477,13 +477,14 @@ const AlertWithPpe = v.looseObject({
 	id: ulidSchema,
 	at: isoTime,
 	workerId: v.optional(v.nullable(id)),
-	snapshot: sha256Hex,
+	snapshot: v.optional(v.nullable(sha256Hex)),
 	ppe: PpeRecord
 });
 
 /**
  * The pictures of one events document that can be labelled: gate decisions whose hard-hat reading
- * kept its features and a crop, alerts with a reading and a snapshot. Newest first.
+ * kept its features and a crop, alerts with a reading and a picture (its head crop, else its
+ * snapshot). Newest first.
  */
 export function ppeItems(events: Y.Doc): PpeItem[] {
 	const items: PpeItem[] = [];
@@ -507,12 +508,15 @@ export function ppeItems(events: Y.Doc): PpeItem[] {
 		const r = v.safeParse(AlertWithPpe, raw);
 		if (!r.success || !r.output.ppe.features) continue;
 		const a = r.output;
+		// The head crop (face blurred) when the monitor kept one, else the alert's snapshot.
+		const picture = a.ppe.crop ?? a.snapshot;
+		if (!picture) continue;
 		items.push({
 			key: ppeLabelId('alert', a.id),
 			source: 'alert',
 			ref: a.id,
 			at: a.at,
-			picture: a.snapshot,
+			picture,
 			reading: a.ppe,
 			features: a.ppe.features!,
 			workerId: a.workerId ?? null
