@@ -1285,7 +1285,8 @@ export const en: Messages = {
 	'alerts.notePlaceholder': 'Note (optional)',
 	'alerts.saved': 'Recorded',
 	'monitor.ppeModel': 'Hard-hat model: {model}',
-	'monitor.ppeModelError': 'This site hard-hat model did not load; using the built-in one: {reason}',
+	'monitor.ppeModelError':
+		'This site hard-hat model did not load; using the built-in one: {reason}',
 	'alerts.snapshotLoading': 'Loading the snapshot…',
 	'page.map.title': 'Site map',
 	'page.map.body':

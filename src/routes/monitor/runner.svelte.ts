@@ -12,7 +12,7 @@ import {
 	type ZoneState
 } from '$lib/domain/zones';
 import { VisionClient, type VisionProgress } from '$lib/vision/engine/client';
-import type { PersonObservation, PpeObservation } from '$lib/vision/types';
+import type { PersonObservation, PpeObservation, PpeSiteModel } from '$lib/vision/types';
 import { alertSnapshot } from './snapshot';
 
 /** At most this many frames are sent per second. */
@@ -55,6 +55,10 @@ export class MonitorRunner {
 	analysed = $state(0);
 	people = $state.raw<OverlayPerson[]>([]);
 	frameMs = $state<number | null>(null);
+	/** The hard-hat classifier in use: 'builtin-…' or the site model's version. */
+	ppeModel = $state<string | null>(null);
+	/** Why the site's model is not in use although one is active (the builtin one answers). */
+	ppeModelError = $state<string | null>(null);
 
 	#client: VisionClient | null = null;
 	#tracker = new PersonTracker<{ feet: NPoint; box: NBox; person: PersonObservation }>();
@@ -68,6 +72,8 @@ export class MonitorRunner {
 			source: () => HTMLVideoElement | HTMLImageElement | null;
 			zones: () => readonly Zone[];
 			blurFaces: () => boolean;
+			/** The site's hard-hat model (null: builtin); throws when it cannot be loaded. */
+			ppeModel?: () => Promise<PpeSiteModel | null>;
 			onAlert: (alert: RaisedAlert) => Promise<void> | void;
 		}
 	) {}
@@ -87,11 +93,30 @@ export class MonitorRunner {
 			this.state = 'error';
 			return;
 		}
+		await this.useSiteModel();
 		this.#tracker.reset();
 		this.#rule.reset();
 		this.#running = true;
 		this.state = 'running';
 		void this.#loop();
+	}
+
+	/** Loads the site's hard-hat model into the worker (again: after the site promotes a new one). */
+	async useSiteModel(): Promise<void> {
+		const client = this.#client;
+		if (!client || !this.deps.ppeModel) return;
+		let model: PpeSiteModel | null = null;
+		try {
+			model = await this.deps.ppeModel();
+			this.ppeModelError = null;
+		} catch (err) {
+			this.ppeModelError = err instanceof Error ? err.message : String(err);
+		}
+		try {
+			this.ppeModel = await client.setPpeModel(model);
+		} catch (err) {
+			this.ppeModelError = err instanceof Error ? err.message : String(err);
+		}
 	}
 
 	stop(): void {
