@@ -16,6 +16,10 @@ import { dirname, join } from 'node:path';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { encodeY4M } from './fixtures/faces/y4m';
 import type { ModelFile } from '../src/lib/vision/types';
+import { PPE_FEATURE_NAMES } from '../src/lib/vision/ppe';
+import { basketballFrame } from '../bench/monitor-throughput';
+import { bundleVision, openVision, serveVision } from '../bench/lib/vision-page';
+import { ppeFrames } from './fixtures/ppe/frames';
 
 const [W, H] = [640, 480];
 const PHOTO = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
@@ -328,5 +332,73 @@ test('after one online start the tablet loads every model offline, from its own 
 		await expect(control.page.goto('/gate/check')).rejects.toThrow();
 	} finally {
 		await control.context.close();
+	}
+});
+
+test('people mode finds the full-body person and his feet; the hard-hat check reads a synthetic hard hat, a bare head and a face too small', async ({
+	browser
+}) => {
+	test.setTimeout(240_000);
+	// The real worker and models, bundled as the benchmarks do (bench/lib/vision-page.ts), driven
+	// frame by frame with analysis options the /gate/check page does not offer.
+	const root = mkdtempSync(join(tmpdir(), 'sitepass-vision-ppe-'));
+	const frames = await ppeFrames('s3-f1', browser);
+	const server = await serveVision(await bundleVision(join(root, 'static')));
+	const vision = await openVision(join(root, 'profile'), server.origin);
+	try {
+		server.frames.set('basketball1', basketballFrame());
+		server.frames.set('hardhat', frames.hardhat.rgba);
+		server.frames.set('bare', frames.bare.rgba);
+		server.frames.set('small', frames.small.rgba);
+		const load = await vision.call('load');
+		for (const name of ['pose-landmarker', 'selfie-segmenter', 'face-detector']) {
+			expect(load.health.models.find((m) => m.name === name)?.state, name).toBe('ready');
+		}
+
+		const [people] = await vision.call('analyzeFrames', ['basketball1'], 'people');
+		const found = people!.analysis!.people!;
+		expect(people!.analysis!.faces).toEqual([]);
+		// The man on the left stands full body, both shoes visible (soles at about y = 465).
+		const man = found.find((p) => p.box.x + p.box.width / 2 < 200);
+		expect(man, JSON.stringify(found.map((p) => p.box))).toBeTruthy();
+		expect(man!.feetVisible).toBe(true);
+		expect(man!.feet.x).toBeGreaterThan(40);
+		expect(man!.feet.x).toBeLessThan(170);
+		expect(man!.feet.y).toBeGreaterThan(420);
+		expect(man!.feet.y).toBeGreaterThanOrEqual(man!.box.y + 0.85 * man!.box.height);
+		expect(man!.head).not.toBeNull();
+		expect(man!.head!.y).toBeLessThan(160);
+		// His head is ~40 px wide in this frame: too small for the check, and it says so.
+		expect(man!.ppe).toMatchObject({ worn: 'unknown', reason: 'too_small' });
+
+		const ppe = async (name: string, mode: 'detect' | 'landmarks' | 'full') => {
+			const [r] = await vision.call('analyzeFrames', [name], mode, { ppe: true });
+			expect(r!.error).toBeUndefined();
+			expect(r!.analysis!.faces.length, `${name} ${mode}`).toBe(1);
+			return r!.analysis!.faces[0]!.ppe!;
+		};
+		for (const mode of ['detect', 'full'] as const) {
+			const hat = await ppe('hardhat', mode);
+			expect(hat.worn, `hard hat, ${mode}`).toBe(true);
+			expect(hat.confidence).toBeGreaterThanOrEqual(0.7);
+			expect(hat.features).toHaveLength(PPE_FEATURE_NAMES.length);
+			const bare = await ppe('bare', mode);
+			expect(bare.worn, `bare, ${mode}`).toBe(false);
+			expect(bare.reason).toBeNull();
+		}
+		expect(await ppe('small', 'detect')).toMatchObject({
+			worn: 'unknown',
+			reason: 'too_small',
+			confidence: 0,
+			features: null
+		});
+		// Without the option the face modes do not run the check.
+		const [plain] = await vision.call('analyzeFrames', ['hardhat'], 'detect');
+		expect(plain!.analysis!.faces[0]!.ppe).toBeNull();
+		expect(plain!.analysis!.timings.segment).toBeUndefined();
+	} finally {
+		await vision.close();
+		await server.close();
+		rmSync(root, { recursive: true, force: true });
 	}
 });
