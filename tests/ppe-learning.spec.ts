@@ -1,7 +1,8 @@
 // Site learning of the hard-hat check: a safety officer labels this month's gate pictures with the
 // keyboard, trains the site's model in the browser, sees the held-out numbers of the builtin
 // reading and of the candidate, switches the candidate on, and a gate tablet of the site loads the
-// new model from its blob through the relay.
+// new model from its blob through the relay; rolled back to the builtin, the gate follows. Before
+// that, a candidate trained on forty labels is refused for too few held-out labels.
 //
 // The gate pictures and their readings are seeded (the gate writes them in production, see
 // tests/gate-ppe.spec.ts). How they were made, stated plainly: the feature vectors come from a
@@ -187,11 +188,28 @@ test('safety staff label gate pictures, train, compare and switch on; a gate loa
 
 	// Label with the keyboard: 1 hard hat, 2 none; the selected picture is always the first
 	// unlabelled one, and it leaves the list once labelled.
+	const labelled: string[] = [];
+	let versions = 0;
 	for (let i = 0; i < events.length; i++) {
 		const first = staff.locator('[data-testid="ppe-item"][aria-current="true"]');
 		const key = (await first.getAttribute('data-key'))!;
 		await staff.keyboard.press(truth.get(key) ? '1' : '2');
 		await expect(staff.locator(`[data-key="${key}"]`)).toHaveCount(0);
+		labelled.push(key);
+		if (i === 39) {
+			// Forty labels: enough to train, too few held out to judge — said, and 启用 stays off.
+			const side = (worn: boolean, held: boolean) =>
+				labelled.filter((k) => truth.get(k) === worn && isHeldOut(k) === held).length;
+			await staff.getByTestId('ppe-train').click();
+			if (Math.min(side(true, false), side(false, false)) < 5) {
+				await expect(staff.getByTestId('ppe-notice')).toContainText('标签不够');
+			} else {
+				expect(Math.min(side(true, true), side(false, true))).toBeLessThan(MIN_HELD_OUT_PER_CLASS);
+				await expect(staff.getByTestId('ppe-why')).toContainText('留出样本不足');
+				versions++;
+				await expect(staff.getByTestId('ppe-promote')).toBeDisabled();
+			}
+		}
 	}
 	await expect(staff.getByTestId('ppe-all-done')).toBeVisible();
 	const hardhats = [...truth.values()].filter(Boolean).length;
@@ -224,6 +242,7 @@ test('safety staff label gate pictures, train, compare and switch on; a gate loa
 	// Train: the numbers of the builtin and of the candidate on the held-out labels.
 	await staff.getByTestId('ppe-train').click();
 	await expect(staff.getByTestId('ppe-notice')).toContainText('已训练候选模型');
+	await expect(staff.getByTestId('ppe-version')).toHaveCount(versions + 1);
 	const compare = staff.getByTestId('ppe-compare');
 	await expect(compare.getByTestId('ppe-current-name')).toContainText('内置识别');
 	const acc = compare.getByTestId('ppe-metric-accuracy');
@@ -277,6 +296,14 @@ test('safety staff label gate pictures, train, compare and switch on; a gate loa
 	const body = (await got.json()) as { model: { version: string; features: string[] } };
 	expect(body.model.version).toBe(version);
 	expect(body.model.features).toEqual([...PPE_FEATURE_NAMES]);
+
+	// Back to the builtin reading from the staff laptop: the gate follows.
+	staff.once('dialog', (dialog) => void dialog.accept());
+	await staff.getByTestId('ppe-rollback-builtin').click();
+	await expect(staff.getByTestId('ppe-active')).toHaveAttribute('data-version', 'builtin');
+	await expect(gate.getByTestId('device-model')).toHaveAttribute('data-version', 'builtin', {
+		timeout: 30_000
+	});
 
 	await staff.context().close();
 	await gate.context().close();
