@@ -250,7 +250,7 @@ describe('alerts', () => {
 			},
 			{ box: { x: 200, y: 100, width: 100, height: 300 }, head: null }
 		]);
-		expect(withHead).toEqual({ x: 10, y: -10, width: 80, height: 80 });
+		expect(withHead).toEqual({ x: -2, y: -22, width: 104, height: 104 });
 		expect(without!.y).toBeLessThan(100);
 		expect(without!.y + without!.height).toBeGreaterThanOrEqual(100 + 300 * 0.2);
 	});

@@ -358,8 +358,8 @@ export function learningLabel(
 }
 
 /**
- * Head regions to blur in a snapshot (frame pixels): each person's head box grown by half its
- * size, or the top fifth of the person when no head was found (never less than nothing).
+ * Head regions to blur in a snapshot (frame pixels): each person's head box grown by 0.8 of its
+ * size on every side, or the top quarter of the person when no head was found.
  */
 export function blurRegions(
 	people: readonly {
@@ -369,7 +369,8 @@ export function blurRegions(
 ): { x: number; y: number; width: number; height: number }[] {
 	return people.map(({ box, head }) => {
 		if (head) {
-			const grow = Math.max(head.width, head.height) * 0.5;
+			// Landmarks 0–10 span eyes, ears and mouth: grown to take in hair, chin and a hat brim.
+			const grow = Math.max(head.width, head.height) * 0.8;
 			return {
 				x: head.x - grow,
 				y: head.y - grow,
