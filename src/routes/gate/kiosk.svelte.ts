@@ -21,6 +21,7 @@ import {
 	type GateOutcome
 } from '$lib/data/gate';
 import type { PpeRecord } from '$lib/data/events';
+import { activePpeModel } from '$lib/data/ppe-learning';
 import { DEFAULT_SITE_RULES } from '$lib/domain';
 import { checkPass, checkPin, PinLockout, readPass } from '$lib/data/gate-credentials';
 import { Contractor, orgViewOf, Site } from '$lib/data/org';
@@ -101,6 +102,10 @@ export interface GateHealth {
 	templates: number;
 	fps: number;
 	lastMs: number | null;
+	/** The hard-hat classifier in use: 'builtin-…' or the site model's version. */
+	ppeModel: string | null;
+	/** Why the site's model is not in use although one is active (the built-in one answers). */
+	ppeModelError: string | null;
 }
 
 type Phase =
@@ -137,7 +142,9 @@ export class Kiosk {
 		unconfirmed: 0,
 		templates: 0,
 		fps: 0,
-		lastMs: null
+		lastMs: null,
+		ppeModel: null,
+		ppeModelError: null
 	});
 	/** The last analysis, for the overlay the page draws. */
 	overlay = $state<FrameAnalysis | null>(null);
@@ -236,6 +243,7 @@ export class Kiosk {
 			.load(() => (this.health.vision = this.vision.health()))
 			.then(() => {
 				this.health.vision = this.vision.health();
+				this.#followPpeModel();
 				if (this.screen.kind === 'idle' && this.screen.hint === 'load_models') this.idle();
 			});
 		void this.#openCamera().then(() => {
@@ -327,6 +335,58 @@ export class Kiosk {
 		const contractors = this.org.getMap('contractors');
 		contractors.observe(watch);
 		this.#stopObservers.push(() => contractors.unobserve(watch));
+	}
+
+	/**
+	 * The site's own hard-hat model (trained on its safety staff's labels) replaces the built-in one
+	 * once it is active and its blob has arrived; until then, or if it cannot be read, the built-in
+	 * one answers and the health panel says why.
+	 */
+	#followPpeModel() {
+		const control = sync.doc(`site:${this.siteId}:control`);
+		let loading = false;
+		let again = false;
+		let retry: ReturnType<typeof setTimeout> | null = null;
+		const load = async () => {
+			if (loading) return void (again = true);
+			loading = true;
+			try {
+				let model = null;
+				try {
+					model = await activePpeModel(control, (hash) =>
+						sync.blobs ? sync.blobs.get(hash) : Promise.resolve(null)
+					);
+					this.health.ppeModelError = null;
+				} catch (err) {
+					this.health.ppeModelError = (err as Error).message;
+					// Not synced yet: try again shortly (the blob follows the document).
+					retry ??= setTimeout(() => {
+						retry = null;
+						void load();
+					}, 5000);
+				}
+				this.health.ppeModel = await this.vision.setPpeModel(model);
+			} catch (err) {
+				this.health.ppeModelError = (err as Error).message;
+			} finally {
+				loading = false;
+				if (again) {
+					again = false;
+					void load();
+				}
+			}
+		};
+		const changed = () => void load();
+		const settings = control.getMap('settings');
+		const models = control.getMap('ppeModels');
+		settings.observe(changed);
+		models.observe(changed);
+		this.#stopObservers.push(() => {
+			settings.unobserve(changed);
+			models.unobserve(changed);
+			if (retry) clearTimeout(retry);
+		});
+		void load();
 	}
 
 	#startGeolocation() {
