@@ -403,10 +403,18 @@ async function pruneCache(manifest: ModelFile[]): Promise<void> {
 
 const ready = (name: ModelName) => models.get(name)!.state === 'ready';
 
+/** One canvas for reading frames' pixels, kept while the frame size stays the same. */
+let scratch: OffscreenCanvasRenderingContext2D | null = null;
+
 function framePixels(frame: ImageBitmap): ImageData {
-	const canvas = new OffscreenCanvas(frame.width, frame.height);
-	const ctx = canvas.getContext('2d', { willReadFrequently: true });
+	if (scratch?.canvas.width !== frame.width || scratch.canvas.height !== frame.height) {
+		scratch = new OffscreenCanvas(frame.width, frame.height).getContext('2d', {
+			willReadFrequently: true
+		});
+	}
+	const ctx = scratch;
 	if (!ctx) throw new Error('No 2D context in the worker');
+	ctx.clearRect(0, 0, frame.width, frame.height);
 	ctx.drawImage(frame, 0, 0);
 	return ctx.getImageData(0, 0, frame.width, frame.height);
 }
