@@ -36,6 +36,8 @@ export interface PpeRow {
 	truth: PpeTruth;
 	/** Faces the detector found. */
 	faces: number;
+	/** The largest face's detector box width, px (null: no face). */
+	boxWidth: number | null;
 	worn: PpeObservation['worn'];
 	reason: PpeObservation['reason'];
 	confidence: number;
@@ -176,6 +178,7 @@ async function run(): Promise<BenchResult> {
 				group: s.group,
 				truth: s.truth,
 				faces: a?.faces.length ?? 0,
+				boxWidth: face ? Math.round(face.box.width) : null,
 				worn: ppe?.worn ?? 'unknown',
 				reason: ppe ? ppe.reason : 'no_head',
 				confidence: ppe?.confidence ?? 0,
