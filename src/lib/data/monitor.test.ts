@@ -8,6 +8,7 @@ import { AlertAction } from './events';
 import { controlDoc, eventsDoc } from './documents';
 import {
 	actOnAlert,
+	actOnAlertAndLearn,
 	alertViews,
 	blurRegions,
 	buildAlert,
@@ -240,6 +241,50 @@ describe('alerts', () => {
 		expect(learningLabel(ppe, { action: 'ack', label: null })).toBeNull();
 		const zoneAlert = buildAlert({ siteId: 'S1', cameraId: 'c', deviceId: 'd', rule: ruleAlert() });
 		expect(learningLabel(zoneAlert, { action: 'false_alarm', label: 'hardhat' })).toBeNull();
+	});
+
+	it("an officer's action on a PPE alert becomes a site-learning label; a zone alert teaches nothing", () => {
+		const events = new Y.Doc();
+		const control = new Y.Doc();
+		const target = { events, eventsName: EVENTS, control, controlName: CONTROL };
+		const names = ['a', 'b'];
+		const ppe = buildAlert({
+			siteId: 'S1',
+			cameraId: 'cam-1',
+			deviceId: 'd',
+			rule: ruleAlert('ppe_violation'),
+			ppe: { worn: false, confidence: 0.9, model: 'builtin-1', features: [0.1, 0.2] },
+			snapshot: 'b'.repeat(64)
+		});
+		raiseAlert(events, EVENTS, gate, ppe);
+		const at = new Date('2026-11-28T03:00:00Z');
+		const out = actOnAlertAndLearn(target, safety, ppe, { action: 'false_alarm' }, names, at);
+		expect(out.labelError).toBeNull();
+		expect(out.label).toBe(`alert-${ppe.id}`);
+		expect(control.getMap('ppeLabels').get(out.label!)).toMatchObject({
+			source: 'alert',
+			ref: ppe.id,
+			label: 'hardhat',
+			features: [0.1, 0.2],
+			featureNames: names,
+			snapshot: 'b'.repeat(64),
+			by: 'safe1',
+			at: at.toISOString()
+		});
+		// Relabelled later (resolved: it was a bare head after all): the label is replaced.
+		actOnAlertAndLearn(target, safety, ppe, { action: 'resolved', label: 'none' }, names);
+		expect(control.getMap('ppeLabels').size).toBe(1);
+		expect(control.getMap('ppeLabels').get(out.label!)).toMatchObject({ label: 'none' });
+		expect(alertViews([events])[0]!.actions.map((a) => a.action)).toEqual([
+			'false_alarm',
+			'resolved'
+		]);
+
+		const zoneAlert = buildAlert({ siteId: 'S1', cameraId: 'c', deviceId: 'd', rule: ruleAlert() });
+		raiseAlert(events, EVENTS, gate, zoneAlert);
+		const z = actOnAlertAndLearn(target, safety, zoneAlert, { action: 'resolved' }, names);
+		expect(z.label).toBeNull();
+		expect(control.getMap('ppeLabels').size).toBe(1);
 	});
 
 	it('blur regions cover each head, or the top of a person without one', () => {

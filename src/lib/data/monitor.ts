@@ -16,6 +16,7 @@ import { AccessError, putRecord, type Actor } from './commands';
 import { parseDocName } from './documents';
 import { newUlid } from './event-commands';
 import { Alert, AlertAction, type AlertActionKind, type PpeRecord, PPE_LABELS } from './events';
+import { putPpeLabel } from './ppe-learning';
 import { checkRecord, defineRecord, id, isoTime, readRecord, text } from './records';
 
 const unit = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
@@ -294,6 +295,49 @@ export function actOnAlert(
 		by: actor.claims.sub,
 		at: at.toISOString()
 	});
+}
+
+/**
+ * An officer's action on an alert, and — for a PPE alert with features and a label the action
+ * implies (learningLabel) — the label for the site's hard-hat learning (control.ppeLabels, source
+ * 'alert', relabelling replaces). The action is written first; it stands even if the label cannot
+ * be (returned as `labelError`).
+ */
+export function actOnAlertAndLearn(
+	target: {
+		events: Y.Doc;
+		eventsName: string;
+		control: Y.Doc;
+		controlName: string;
+	},
+	actor: Actor,
+	alert: Alert,
+	input: Omit<ActInput, 'alert'>,
+	featureNames: readonly string[],
+	at = new Date()
+): { action: AlertAction; label: string | null; labelError: Error | null } {
+	const action = actOnAlert(target.events, target.eventsName, actor, { ...input, alert }, at);
+	const learn = learningLabel(alert, action);
+	if (!learn) return { action, label: null, labelError: null };
+	try {
+		const label = putPpeLabel(
+			target.control,
+			{
+				source: 'alert',
+				ref: alert.id,
+				snapshot: alert.ppe?.crop ?? alert.snapshot ?? null,
+				features: learn.features,
+				featureNames: [...featureNames],
+				label: learn.label,
+				by: actor.claims.sub,
+				at: at.toISOString()
+			},
+			{ ...actor, docName: target.controlName }
+		);
+		return { action, label, labelError: null };
+	} catch (err) {
+		return { action, label: null, labelError: err as Error };
+	}
 }
 
 export interface AlertView {

@@ -265,6 +265,7 @@ export const zhCN = {
 	'alerts.label.not_person': '不是人',
 	'alerts.notePlaceholder': '备注（可选）',
 	'alerts.saved': '已记录',
+	'alerts.labelFailed': '处理已记录，但安全帽学习标注未能保存：{reason}',
 	'monitor.ppeModel': '安全帽模型：{model}',
 	'monitor.ppeModelError': '本工地的安全帽模型未能加载，暂用内置模型：{reason}',
 	'alerts.snapshotLoading': '截图加载中…',
@@ -1286,6 +1287,8 @@ export const en: Messages = {
 	'alerts.label.not_person': 'not a person',
 	'alerts.notePlaceholder': 'Note (optional)',
 	'alerts.saved': 'Recorded',
+	'alerts.labelFailed':
+		'The action is recorded, but the hard-hat learning label was not saved: {reason}',
 	'monitor.ppeModel': 'Hard-hat model: {model}',
 	'monitor.ppeModelError':
 		'This site hard-hat model did not load; using the built-in one: {reason}',
