@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+	gateForInterval,
 	permitCoversIntrusion,
 	PersonTracker,
 	pointInPolygon,
@@ -101,6 +102,16 @@ describe('PersonTracker', () => {
 		tracker.update([person(0.4, 0.8), person(0.5, 0.8)]);
 		const { seen } = tracker.update([person(0.52, 0.8), person(0.41, 0.8)]);
 		expect(seen.map((t) => t.id)).toEqual([2, 1]);
+	});
+	it('a slow device widens the gate with the time between frames', () => {
+		expect(gateForInterval(100)).toBe(0.2);
+		expect(gateForInterval(400)).toBeCloseTo(0.4);
+		expect(gateForInterval(5000)).toBe(0.5);
+		const tracker = new PersonTracker();
+		tracker.update([person(0.2, 0.8)]);
+		// 0.3 apart: a new person at 10 fps, the same one two seconds later.
+		expect(tracker.update([person(0.5, 0.8)], gateForInterval(2000)).seen[0]!.id).toBe(1);
+		expect(tracker.update([person(0.8, 0.8)], gateForInterval(100)).seen[0]!.id).toBe(2);
 	});
 	it('a person missing for a frame keeps the id', () => {
 		const tracker = new PersonTracker({ maxMissed: 3 });

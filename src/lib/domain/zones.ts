@@ -151,15 +151,19 @@ export class PersonTracker<T extends TrackInput> {
 
 	/**
 	 * Takes one analysed frame's people; returns the tracks seen in it (same order as `people`) and
-	 * the ids of tracks dropped now.
+	 * the ids of tracks dropped now. `maxDistance` overrides the gate for this frame (a slow device
+	 * analyses fewer frames, so people move further between them).
 	 */
-	update(people: readonly T[]): { seen: Track<T>[]; lost: number[] } {
+	update(
+		people: readonly T[],
+		maxDistance = this.options.maxDistance
+	): { seen: Track<T>[]; lost: number[] } {
 		const pairs: { t: number; p: number; d: number }[] = [];
 		for (let t = 0; t < this.#tracks.length; t++) {
 			const from = centre(this.#tracks[t]!.last.box);
 			for (let p = 0; p < people.length; p++) {
 				const d = dist(from, centre(people[p]!.box));
-				if (d <= this.options.maxDistance) pairs.push({ t, p, d });
+				if (d <= maxDistance) pairs.push({ t, p, d });
 			}
 		}
 		pairs.sort((a, b) => a.d - b.d || a.t - b.t || a.p - b.p);
@@ -412,4 +416,14 @@ export class ZoneAlertRule {
 		this.#lastFeet.clear();
 		this.#orphans = [];
 	}
+}
+
+/**
+ * The association gate for two analysed frames `dtMs` apart: DEFAULT_TRACKER's distance holds up to
+ * 200 ms (5 fps and faster); slower, it grows with the time (a walker crosses ~0.1 of a typical
+ * view per second), capped at 0.5 so two people are still told apart.
+ */
+export function gateForInterval(dtMs: number, base = DEFAULT_TRACKER.maxDistance): number {
+	if (!Number.isFinite(dtMs) || dtMs <= 200) return base;
+	return Math.min(0.5, base * (dtMs / 200));
 }

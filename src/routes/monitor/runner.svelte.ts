@@ -3,6 +3,7 @@
 // pose landmarks, feet, head, hard-hat reading), follow them across frames, apply the zone rule,
 // and hand each alert to the page with a snapshot of the analysed frame.
 import {
+	gateForInterval,
 	PersonTracker,
 	ZoneAlertRule,
 	type NBox,
@@ -96,6 +97,7 @@ export class MonitorRunner {
 		await this.useSiteModel();
 		this.#tracker.reset();
 		this.#rule.reset();
+		this.#times = [];
 		this.#running = true;
 		this.state = 'running';
 		void this.#loop();
@@ -197,7 +199,8 @@ export class MonitorRunner {
 				height: person.box.height / h
 			}
 		}));
-		const { seen, lost } = this.#tracker.update(inputs);
+		const sincePrevious = this.#times.length ? Date.now() - this.#times.at(-1)! : 0;
+		const { seen, lost } = this.#tracker.update(inputs, gateForInterval(sincePrevious));
 		const zones = this.deps.zones();
 		const now = Date.now();
 		const { alerts, states } = this.#rule.step(
