@@ -13,7 +13,13 @@ import { decodeGrayPng, PHOTO } from '../tests/fixtures/people/walk';
 import type { OfferResult } from './browser/vision-entry';
 import { CHROMIUM, CHROMIUM_ARGS } from './lib/chromium';
 import { latencyTable } from './lib/report';
-import { chromiumVersion, machineInfo, metric, type Benchmark, type BenchResult } from './lib/result';
+import {
+	chromiumVersion,
+	machineInfo,
+	metric,
+	type Benchmark,
+	type BenchResult
+} from './lib/result';
 import { fmt } from './lib/stats';
 import {
 	bundleVision,
@@ -74,7 +80,8 @@ async function run(): Promise<BenchResult> {
 		browser = await openVision(join(root, 'profile'), server.origin);
 		const load = await browser.call('load');
 		const pose = load.health.models.find((m) => m.name === 'pose-landmarker');
-		if (pose?.state !== 'ready') throw new Error(`pose landmarker not ready: ${JSON.stringify(pose)}`);
+		if (pose?.state !== 'ready')
+			throw new Error(`pose landmarker not ready: ${JSON.stringify(pose)}`);
 		const loadBefore = loadAverage();
 		await browser.call('analyzeFrames', ['basketball1', 'basketball1', 'basketball1'], 'people');
 		const seq = await browser.call(
@@ -102,7 +109,9 @@ async function run(): Promise<BenchResult> {
 		const notes: string[] = [];
 		const counts = analyses.map((a) => a.people?.length ?? 0);
 		if (counts.some((c) => c !== counts[0])) {
-			notes.push(`People found varied between frames of the same picture: ${[...new Set(counts)].join(', ')}.`);
+			notes.push(
+				`People found varied between frames of the same picture: ${[...new Set(counts)].join(', ')}.`
+			);
 		}
 		return {
 			name: 'monitor-throughput',
@@ -122,10 +131,35 @@ async function run(): Promise<BenchResult> {
 				browser: `${CHROMIUM} ${CHROMIUM_ARGS.join(' ')}`
 			},
 			metrics: {
-				roundTrip: metric('analyze(frame, people) round trip', 'ms', seq.map((s) => s.ms)),
-				pose: metric('… in the worker: pose landmarker', 'ms', t('pose', analyses.map((a) => a.timings))),
-				ppe: metric('… in the worker: hard-hat check, all heads', 'ms', t('ppe', analyses.map((a) => a.timings))),
-				total: metric('… in the worker: total', 'ms', t('total', analyses.map((a) => a.timings))),
+				roundTrip: metric(
+					'analyze(frame, people) round trip',
+					'ms',
+					seq.map((s) => s.ms)
+				),
+				pose: metric(
+					'… in the worker: pose landmarker',
+					'ms',
+					t(
+						'pose',
+						analyses.map((a) => a.timings)
+					)
+				),
+				ppe: metric(
+					'… in the worker: hard-hat check, all heads',
+					'ms',
+					t(
+						'ppe',
+						analyses.map((a) => a.timings)
+					)
+				),
+				total: metric(
+					'… in the worker: total',
+					'ms',
+					t(
+						'total',
+						analyses.map((a) => a.timings)
+					)
+				),
 				fps: metric('analysed frames per second (1-s windows, 30 fps offered)', 'fps', fps),
 				latency: metric('offer → analysis back, under 30 fps offered', 'ms', offer.latency),
 				workerUnderLoad: metric(
