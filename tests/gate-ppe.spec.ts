@@ -19,7 +19,7 @@ import { CHROMIUM_ARGS } from '../playwright.config';
 import { eventsDoc, monthOf } from '../src/lib/data/documents';
 import { createFaceFrames, type FaceFrames, type Frame } from './fixtures/faces/frames';
 import { overwriteInPlace, writeFakeCamera } from './fixtures/faces/y4m';
-import { ppeFrames } from './fixtures/ppe/frames';
+import { createPpeFrames } from './fixtures/ppe/frames';
 import { enrolDevice, gateContext, PEOPLE, seedGateWorld, startKiosk } from './gate-world';
 import { startRelay } from './helpers';
 
@@ -54,7 +54,15 @@ function mirror(frame: Frame): Frame {
 
 test.beforeAll(async ({ browser }) => {
 	faces = await createFaceFrames(browser);
-	looks = await ppeFrames(FACE, browser);
+	const maker = await createPpeFrames(browser);
+	looks = {
+		hardhat: await maker.hardhat(FACE),
+		bare: await maker.bare(FACE),
+		// Zoomed out until the face detector's box is under the check's 120 px: still found,
+		// too small to judge (at 0.5 this face is not found at all).
+		small: await maker.hardhat(FACE, { zoom: 0.55 })
+	};
+	await maker.close();
 	const dir = mkdtempSync(join(tmpdir(), 'sitepass-gate-ppe-'));
 	cameraFile = writeFakeCamera(join(dir, 'camera.y4m'), cycle([await faces.empty()]), FPS);
 	camera = await chromium.launch({

@@ -680,27 +680,28 @@ export class Kiosk {
 			this.#ppeScreen('no_face', null);
 			return;
 		}
-		if (!bigEnough(face)) {
-			// Too far away to recognise, so too far to count; but say what the camera can tell.
-			phase.good = 0;
-			if (reading.worn !== true)
-				this.#ppeScreen(reading.worn === false ? 'missing' : 'unknown', reading.reason);
-			return;
+		// Only the identified person's hard hat counts: an enrolled worker is re-identified on each
+		// frame (a face too far away to recognise cannot be, so it cannot count either).
+		const verified =
+			!phase.key ||
+			!this.index.has(phase.key) ||
+			(bigEnough(face) &&
+				!!face.embedding &&
+				this.index.verify(face.embedding, phase.key, MATCH_THRESHOLD));
+		if (verified) {
+			phase.last = reading;
+			phase.face = face.box;
+			this.#ppe = { reading, face: face.box };
 		}
-		// Only the identified person's hard hat counts.
-		if (phase.key && this.index.has(phase.key)) {
-			if (!face.embedding || !this.index.verify(face.embedding, phase.key, MATCH_THRESHOLD)) return;
-		}
-		phase.last = reading;
-		phase.face = face.box;
-		this.#ppe = { reading, face: face.box };
-		if (sureWorn(reading)) {
+		if (verified && sureWorn(reading)) {
 			phase.good += 1;
 			if (phase.good >= PPE_FRAMES) return this.#decide(phase.identity, reading);
 			return;
 		}
 		phase.good = 0;
-		this.#ppeScreen(reading.worn === false ? 'missing' : 'unknown', reading.reason);
+		// Say what the camera can tell, whoever it is: put it on, or why it cannot see.
+		if (reading.worn === false) this.#ppeScreen('missing', null);
+		else if (reading.worn === 'unknown') this.#ppeScreen('unknown', reading.reason);
 	}
 
 	#ppeScreen(
