@@ -1978,7 +1978,8 @@ export const en: Messages = {
 	'gate.health.ppeOff': 'Off (this site does not require it; nobody is refused for it)',
 	'gate.health.ppeOn': 'On: a hard hat is required to enter',
 	'gate.health.ppeModel': 'Hard-hat model',
-	'gate.health.ppeModelError': "The site's model is not available; using the built-in one ({reason})",
+	'gate.health.ppeModelError':
+		"The site's model is not available; using the built-in one ({reason})",
 	'gate.ppe.missing': 'Please put on your hard hat',
 	'gate.ppe.unknown': 'Please face the camera with your whole head in view',
 	'gate.ppe.no_face': 'Please come back in front of the camera',
