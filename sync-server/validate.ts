@@ -58,10 +58,17 @@ export function collectChanges(
 			}
 			const keyed = new Set([...keys].filter((k): k is string => k !== null));
 			const event = new Y.YMapEvent(type as Y.Map<unknown>, tr, keyed);
-			event.keys.forEach(({ action }, key) => {
+			event.keys.forEach(({ action, oldValue }, key) => {
 				const value = action === 'delete' ? undefined : type.get(key);
 				put(
-					{ map: name, key, action, value, nested: action !== 'delete' && !isPlainValue(value) },
+					{
+						map: name,
+						key,
+						action,
+						value,
+						nested: action !== 'delete' && !isPlainValue(value),
+						...(action === 'update' ? { previous: oldValue } : {})
+					},
 					false
 				);
 			});

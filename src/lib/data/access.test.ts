@@ -116,6 +116,57 @@ describe('authorizeChange: record paths', () => {
 		expect(can(gate1, 'site:S1:control', add('settings', 'gate'))?.code).toBe('READ_ONLY');
 	});
 
+	it('the hard-hat model, its labels and the blur setting are safety decisions', () => {
+		for (const [map, key] of [
+			['settings', 'ppe'],
+			['settings', 'monitor'],
+			['ppeModels', '01J'],
+			['ppeLabels', 'gate-01J']
+		] as const) {
+			expect(can(safety, 'site:S1:control', add(map, key))).toBeNull();
+			expect(can(lead, 'site:S1:control', add(map, key))?.code).toBe('READ_ONLY');
+		}
+		// Cameras and zones are set up by any staff of the site.
+		expect(can(lead, 'site:S1:control', add('cameras', 'cam1'))).toBeNull();
+	});
+
+	it('a trained hard-hat model keeps its blob and numbers; only its promotion changes', () => {
+		const trained = {
+			schema: 1,
+			version: '01J',
+			blob: 'a'.repeat(64),
+			trainedAt: 't',
+			by: 'u1',
+			labels: { hardhat: 20 },
+			current: { accuracy: 0.5 },
+			candidate: { accuracy: 0.9 },
+			promoted: false
+		};
+		const update = (value: unknown): RecordChange => ({
+			map: 'ppeModels',
+			key: '01J',
+			action: 'update',
+			value,
+			previous: trained
+		});
+		expect(can(safety, 'site:S1:control', update({ ...trained, promoted: true }))).toBeNull();
+		expect(can(safety, 'site:S1:control', update({ ...trained, blob: 'b'.repeat(64) }))?.code).toBe(
+			'READ_ONLY'
+		);
+		expect(
+			can(safety, 'site:S1:control', update({ ...trained, candidate: { accuracy: 1 } }))?.code
+		).toBe('READ_ONLY');
+	});
+
+	it('alert actions are recorded in the actor’s own name', () => {
+		expect(
+			can(safety, 'site:S1:events:2026-11', add('alertActions', 'a1', { by: 'u1' }))
+		).toBeNull();
+		expect(
+			can(safety, 'site:S1:events:2026-11', add('alertActions', 'a1', { by: 'someone' }))?.code
+		).toBe('NOT_OWN_RECORD');
+	});
+
 	it("registry checks, warnings and digests are the relay's alone", () => {
 		for (const map of ['checks', 'warnings', 'digests']) {
 			expect(can(lead, 'site:S1:control', add(map, 'k'))?.code).toBe('READ_ONLY');

@@ -132,6 +132,17 @@ export function docAccess(claims: Claims, doc: DocRef | string, org: OrgView): D
 	return NONE;
 }
 
+/** Safety staff and directors set the gate rules, the hard-hat model and the blur of pictures. */
+export function makesSafetyDecisions(claims: Claims): boolean {
+	return claims.role === 'staff' && ['director', 'safety'].includes(claims.staffRole ?? '');
+}
+
+/** Changes to a site's control document that only its safety staff or director may make. */
+function isSafetyDecision(change: RecordChange): boolean {
+	if (change.map === 'settings') return ['gate', 'ppe', 'monitor'].includes(change.key);
+	return change.map === 'ppeModels' || change.map === 'ppeLabels';
+}
+
 /** The top-level maps each kind of document has; anything else is refused. */
 export const DOC_MAPS = {
 	org: ['meta', 'sites', 'contractors', 'users', 'devices', 'keys', 'revoked', 'settings'],
@@ -195,6 +206,8 @@ export interface RecordChange {
 	action: 'add' | 'update' | 'delete';
 	/** The value after the change (undefined for delete). */
 	value?: unknown;
+	/** The value it replaced (updates of whole records, where the relay knows it). */
+	previous?: unknown;
 	/** The change created a shared type inside a record instead of a plain JSON value. */
 	nested?: boolean;
 }
@@ -291,12 +304,44 @@ export function authorizeChange(
 				...at
 			};
 	}
-	if (doc.kind === 'control' && change.map === 'settings' && change.key === 'gate') {
-		// Who may enter is a safety decision: the site's safety staff or its director set it.
-		if (claims.role !== 'staff' || !['director', 'safety'].includes(claims.staffRole ?? ''))
+	if (doc.kind === 'control' && isSafetyDecision(change)) {
+		// Who may enter, which hard-hat model judges it, what the labels teach it, whether faces are
+		// blurred in alert pictures: safety decisions, made by the site's safety staff or director.
+		if (!makesSafetyDecisions(claims))
 			return {
 				code: 'READ_ONLY',
-				message: 'only safety staff or the director set the gate rules',
+				message: 'only safety staff or the director change the gate rules and the hard-hat check',
+				...at
+			};
+	}
+	if (doc.kind === 'control' && change.map === 'ppeModels' && change.action === 'update') {
+		// A trained version is kept as trained (its blob and numbers); only its promotion is recorded.
+		const before = (change.previous ?? null) as Record<string, unknown> | null;
+		const after = (change.value ?? {}) as Record<string, unknown>;
+		const fixed = [
+			'schema',
+			'version',
+			'blob',
+			'trainedAt',
+			'by',
+			'labels',
+			'current',
+			'candidate'
+		];
+		if (before && fixed.some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])))
+			return {
+				code: 'READ_ONLY',
+				message: 'a trained hard-hat model cannot be changed, only promoted or rolled back',
+				...at
+			};
+	}
+	if (doc.kind === 'events' && change.map === 'alertActions') {
+		// Everyone acts on alerts in their own name.
+		const by = (change.value as { by?: unknown } | undefined)?.by;
+		if (change.action === 'add' && by !== claims.sub)
+			return {
+				code: 'NOT_OWN_RECORD',
+				message: 'an alert action is recorded in one’s own name',
 				...at
 			};
 	}

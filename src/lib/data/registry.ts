@@ -15,7 +15,9 @@ import {
 	Worker
 } from './contractor';
 import type { DocKind } from './documents';
-import { Alert, AttendanceEvent, LocationPing } from './events';
+import { Alert, AlertAction, AttendanceEvent, LocationPing } from './events';
+import { Camera } from './monitor';
+import { PpeLabel, PpeModelRecord } from './ppe-learning';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
 import { readRecord, type RecordType } from './records';
 import { KeyBinding } from './signing';
@@ -48,10 +50,18 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		checks: CertificateCheck,
 		warnings: CertificateWarning,
 		digests: WarningDigest,
-		acks: Acknowledgement
+		acks: Acknowledgement,
+		cameras: Camera,
+		ppeLabels: PpeLabel,
+		ppeModels: PpeModelRecord
 	},
 	blacklist: { entries: BlacklistEntry },
-	events: { attendance: AttendanceEvent, alerts: Alert, pings: LocationPing }
+	events: {
+		attendance: AttendanceEvent,
+		alerts: Alert,
+		alertActions: AlertAction,
+		pings: LocationPing
+	}
 };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

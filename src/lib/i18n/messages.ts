@@ -21,7 +21,7 @@ export const zhCN = {
 	'ppeLearn.nav': '安全帽学习',
 	'ppeLearn.intro':
 		'给门岗和告警拍到的头部画面打标签。本工地的安全帽识别模型在浏览器里用这些标签训练，只有在留出样本上胜过当前模型才能启用，启用后作为文件同步到本工地的所有设备。',
-	'ppeLearn.staffOnly': '只有本工地的管理人员可以标注和训练。',
+	'ppeLearn.staffOnly': '只有本工地的安全员或项目总监可以标注、训练和启用模型。',
 	'ppeLearn.notEnrolled': '本设备尚未登记，请先由管理员登记。',
 	'ppeLearn.site': '工地',
 	'ppeLearn.toLabel': '待标注画面（本月）',
@@ -1028,7 +1028,7 @@ export const en: Messages = {
 	'ppeLearn.nav': 'Hard-hat learning',
 	'ppeLearn.intro':
 		'Label the head pictures taken at the gate and by alerts. The site’s hard-hat model is trained in this browser on those labels, can only be switched on when it beats the current model on held-out labels, and then reaches every device of the site as a file.',
-	'ppeLearn.staffOnly': 'Only the site’s staff label and train.',
+	'ppeLearn.staffOnly': 'Only the site’s safety staff or director label, train and switch models.',
 	'ppeLearn.notEnrolled': 'This device is not enrolled yet; ask an administrator.',
 	'ppeLearn.site': 'Site',
 	'ppeLearn.toLabel': 'Pictures to label (this month)',
