@@ -623,14 +623,26 @@ function medicalReasons(
 	return reasons;
 }
 
+/**
+ * What a hard-hat reading proves: 'worn' or 'missing' when it is sure enough, else 'unsure'.
+ * Detectors mistake caps for helmets; a low-confidence reading proves nothing either way. The gate,
+ * the monitor and site learning's held-out numbers all read a reading through this.
+ */
+export function ppeVerdict(
+	ppe: PpeReading,
+	minConfidence: number = DEFAULT_SITE_RULES.ppeMinConfidence
+): 'worn' | 'missing' | 'unsure' {
+	if (ppe.confidence < minConfidence) return 'unsure';
+	return ppe.worn === true ? 'worn' : ppe.worn === false ? 'missing' : 'unsure';
+}
+
 function ppeReasons(ppe: PpeReading | null, rules: SiteRules): Reason[] {
 	if (ppe === null) {
 		return [{ code: 'PPE_UNCONFIRMED', severity: 'deny', worn: null, confidence: null }];
 	}
-	// Detectors mistake caps for helmets; a low-confidence reading proves nothing either way.
-	const sure = ppe.confidence >= rules.ppeMinConfidence;
-	if (ppe.worn === true && sure) return [];
-	if (ppe.worn === false && sure) {
+	const verdict = ppeVerdict(ppe, rules.ppeMinConfidence);
+	if (verdict === 'worn') return [];
+	if (verdict === 'missing') {
 		return [{ code: 'PPE_MISSING', severity: 'deny', confidence: ppe.confidence }];
 	}
 	return [

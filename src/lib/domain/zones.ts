@@ -1,6 +1,7 @@
 // Warning zones on a camera image (issue 8): where a person stands, which zone that is in, who is
 // who from one analysed frame to the next, and when that becomes an alert. Pure: coordinates are
 // normalised to the image (0..1, origin top-left), so a zone drawn on one resolution holds on any.
+import { DEFAULT_SITE_RULES, ppeVerdict } from './entry';
 
 export interface NPoint {
 	x: number;
@@ -237,7 +238,7 @@ export const DEFAULT_RULE: RuleOptions = {
 	enterFrames: 3,
 	leaveFrames: 10,
 	cooldownMs: 60_000,
-	ppeConfidence: 0.6
+	ppeConfidence: DEFAULT_SITE_RULES.ppeMinConfidence
 };
 
 /**
@@ -295,8 +296,9 @@ export function zoneState(
 ): ZoneState | null {
 	if (!pointInPolygon(o.feet, zone.polygon)) return null;
 	if (zone.kind === 'danger') return covers(zone, o) ? 'covered' : 'intrusion';
-	if (o.ppe.worn === false && o.ppe.confidence >= options.ppeConfidence) return 'no_hardhat';
-	if (o.ppe.worn === true) return 'ok';
+	const verdict = ppeVerdict(o.ppe, options.ppeConfidence);
+	if (verdict === 'missing') return 'no_hardhat';
+	if (verdict === 'worn') return 'ok';
 	return 'ppe_unknown';
 }
 

@@ -8,6 +8,7 @@
 // person" are counted but never trained on or measured: they are failures of the person/head
 // detector upstream, not of the hard-hat classifier, and a two-class model cannot answer them.
 import * as v from 'valibot';
+import { ppeVerdict } from '../domain/entry';
 import { classifyPpe, PPE_FEATURE_NAMES } from './ppe';
 import type { PpeSiteModel, PpeWorn } from './types';
 
@@ -40,7 +41,8 @@ export const L2 = 1;
  */
 export const THRESHOLD_COSTS = { falseWorn: 5, falseBare: 1, unknown: 0.5 } as const;
 /** Thresholds tried (above 0.5: `classifyPpe` ignores a site model whose threshold is not). */
-export const THRESHOLD_GRID = [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9] as const;
+/** From the domain's confidence floor (ppeMinConfidence 0.6) up: a lower one would never count. */
+export const THRESHOLD_GRID = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9] as const;
 
 /* ------------------------------------------------------------------------------------------------
  * The split.
@@ -340,7 +342,9 @@ export function evaluate(
 		if (e.label === 'not_person') continue;
 		const r = classifyPpe(e.features, model);
 		name = r.model;
-		const worn: PpeWorn = r.worn;
+		// As the gate and the monitor read it: below the domain's confidence floor is unknown.
+		const verdict = ppeVerdict(r);
+		const worn: PpeWorn = verdict === 'unsure' ? 'unknown' : verdict === 'worn';
 		n[e.label]++;
 		if (worn === 'unknown') unknown[e.label]++;
 		else if (worn) {

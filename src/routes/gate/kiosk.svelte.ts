@@ -22,7 +22,7 @@ import {
 } from '$lib/data/gate';
 import type { PpeRecord } from '$lib/data/events';
 import { activePpeModel } from '$lib/data/ppe-learning';
-import { DEFAULT_SITE_RULES } from '$lib/domain';
+import { ppeVerdict } from '$lib/domain';
 import { checkPass, checkPin, PinLockout, readPass } from '$lib/data/gate-credentials';
 import { Contractor, orgViewOf, Site } from '$lib/data/org';
 import { readRecord } from '$lib/data/records';
@@ -43,6 +43,7 @@ import type {
 	VisionHealth
 } from '$lib/vision/types';
 import { MATCH_MARGIN, MATCH_THRESHOLD } from '$lib/vision/recognition';
+import { pixelate } from '$lib/ui/pixelate';
 import { playTone } from './feedback';
 
 /** How long a decision stays on screen before the next person. */
@@ -242,6 +243,8 @@ export class Kiosk {
 		void this.vision
 			.load(() => (this.health.vision = this.vision.health()))
 			.then(() => {
+				// Left the page while the models loaded: nothing more to follow.
+				if (!this.#running) return;
 				this.health.vision = this.vision.health();
 				this.#followPpeModel();
 				if (this.screen.kind === 'idle' && this.screen.hint === 'load_models') this.idle();
@@ -348,6 +351,7 @@ export class Kiosk {
 		let again = false;
 		let retry: ReturnType<typeof setTimeout> | null = null;
 		const load = async () => {
+			if (!this.#running) return;
 			if (loading) return void (again = true);
 			loading = true;
 			try {
@@ -822,11 +826,17 @@ export class Kiosk {
 	async #ppeCrop(region: Box, docName: string): Promise<string | null> {
 		const video = this.#video;
 		const face = this.#ppe?.face ?? null;
-		if (!video || !sync.blobs || video.videoWidth === 0) return null;
-		const x = Math.max(0, Math.floor(region.x));
+		// Without knowing where the face is, it could not be hidden: no picture then.
+		if (!video || !face || !sync.blobs || video.videoWidth === 0) return null;
+		const x = Math.max(0, Math.floor(Math.min(region.x, face.x)));
 		const y = Math.max(0, Math.floor(region.y));
-		const w = Math.min(video.videoWidth - x, Math.ceil(region.width));
-		const h = Math.min(video.videoHeight - y, Math.ceil(region.height));
+		const right = Math.min(
+			video.videoWidth,
+			Math.ceil(Math.max(region.x + region.width, face.x + face.width))
+		);
+		const bottom = Math.min(video.videoHeight, Math.ceil(face.y + face.height));
+		const w = right - x;
+		const h = bottom - y;
 		if (w < 8 || h < 8) return null;
 		const canvas = document.createElement('canvas');
 		canvas.width = w;
@@ -834,15 +844,13 @@ export class Kiosk {
 		const ctx = canvas.getContext('2d');
 		if (!ctx) return null;
 		ctx.drawImage(video, x, y, w, h, 0, 0, w, h);
-		if (face) {
-			// Everything from the brows down is blurred: the crop is for judging the hard hat.
-			const top = Math.max(0, face.y + face.height * 0.25 - y);
-			if (top < h) {
-				ctx.filter = `blur(${Math.max(4, Math.round(face.width / 12))}px)`;
-				ctx.drawImage(canvas, 0, top, w, h - top, 0, top, w, h - top);
-				ctx.filter = 'none';
-			}
-		}
+		// Everything from the brows down is pixelated: the picture is for judging the hard hat. The
+		// face box is widened by a quarter each side (the person may have moved since it was seen).
+		const pad = face.width * 0.25;
+		const top = face.y + face.height * 0.25 - y;
+		pixelate(canvas, [
+			{ x: face.x - pad - x, y: top, width: face.width + 2 * pad, height: h - top }
+		]);
 		const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/jpeg', 0.8));
 		return blob ? sync.blobs.put(blob, docName) : null;
 	}
@@ -974,7 +982,7 @@ export class Kiosk {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** The hard hat was seen, surely enough for decideEntry (the same confidence floor it applies). */
+/** The hard hat was seen, surely enough for decideEntry (the domain's own reading of it). */
 function sureWorn(reading: PpeObservation): boolean {
-	return reading.worn === true && reading.confidence >= DEFAULT_SITE_RULES.ppeMinConfidence;
+	return ppeVerdict(reading) === 'worn';
 }
