@@ -66,6 +66,8 @@ export class MonitorRunner {
 	#rule = new ZoneAlertRule();
 	#canvas: HTMLCanvasElement | null = null;
 	#running = false;
+	/** The current run (start … stop); a loop or an analysis of an earlier run stops at once. */
+	#run = 0;
 	#times: number[] = [];
 
 	constructor(
@@ -80,11 +82,14 @@ export class MonitorRunner {
 	) {}
 
 	async start(): Promise<void> {
-		if (this.#running) return;
+		if (this.#running || this.state === 'loading') return;
+		// Each start is one run; a stop (or a later start) ends it, whatever it is awaiting.
+		const run = ++this.#run;
 		this.error = null;
 		this.state = 'loading';
 		this.#client ??= new VisionClient();
 		const health = await this.#client.load((p) => (this.progress = p));
+		if (run !== this.#run) return;
 		if (!health.ready) {
 			const failed = health.models.filter((m) => m.state === 'failed');
 			this.error = {
@@ -95,12 +100,13 @@ export class MonitorRunner {
 			return;
 		}
 		await this.useSiteModel();
+		if (run !== this.#run) return;
 		this.#tracker.reset();
 		this.#rule.reset();
 		this.#times = [];
 		this.#running = true;
 		this.state = 'running';
-		void this.#loop();
+		void this.#loop(run);
 	}
 
 	/** Loads the site's hard-hat model into the worker (again: after the site promotes a new one). */
@@ -113,6 +119,11 @@ export class MonitorRunner {
 			this.ppeModelError = null;
 		} catch (err) {
 			this.ppeModelError = err instanceof Error ? err.message : String(err);
+			// Most often the model's blob has not synced yet: try again while this run lasts.
+			const run = this.#run;
+			setTimeout(() => {
+				if (run === this.#run && this.state !== 'idle') void this.useSiteModel();
+			}, 5000);
 		}
 		try {
 			this.ppeModel = await client.setPpeModel(model);
@@ -122,6 +133,7 @@ export class MonitorRunner {
 	}
 
 	stop(): void {
+		this.#run++;
 		this.#running = false;
 		if (this.state === 'running' || this.state === 'loading') this.state = 'idle';
 		this.people = [];
@@ -153,8 +165,8 @@ export class MonitorRunner {
 		return canvas;
 	}
 
-	async #loop(): Promise<void> {
-		while (this.#running) {
+	async #loop(run: number): Promise<void> {
+		while (this.#running && run === this.#run) {
 			const started = performance.now();
 			const client = this.#client;
 			if (!client) break;
@@ -163,7 +175,7 @@ export class MonitorRunner {
 			} else {
 				try {
 					const canvas = this.#grab();
-					if (canvas) await this.#analyse(client, canvas);
+					if (canvas) await this.#analyse(client, canvas, run);
 				} catch (err) {
 					const reason = err instanceof Error ? err.message : String(err);
 					const cors = err instanceof DOMException && err.name === 'SecurityError';
@@ -179,13 +191,13 @@ export class MonitorRunner {
 		}
 	}
 
-	async #analyse(client: VisionClient, canvas: HTMLCanvasElement): Promise<void> {
+	async #analyse(client: VisionClient, canvas: HTMLCanvasElement, run: number): Promise<void> {
 		// A cross-origin stream without CORS taints the canvas: reading it throws SecurityError.
 		canvas.getContext('2d')!.getImageData(0, 0, 1, 1);
 		const captured = performance.now();
 		const bitmap = await createImageBitmap(canvas);
 		const analysis = await client.analyze(bitmap, 'people', captured);
-		if (!analysis || !this.#running) return;
+		if (!analysis || !this.#running || run !== this.#run) return;
 		const w = analysis.width;
 		const h = analysis.height;
 		const people = analysis.people ?? [];
