@@ -10,6 +10,7 @@ import {
 	PpeModelError,
 	PpeTrainingError,
 	shouldPromote,
+	SITE_MODEL_IGNORES,
 	splitLabels,
 	trainCandidate,
 	trainLogistic,
@@ -115,6 +116,21 @@ describe('site hard-hat learning', () => {
 		expect(result.verdict).toEqual({ promote: true });
 		// Measured through classifyPpe: the site model answers under its own version.
 		expect(classifyPpe(ls[0]!.features, result.model).model).toBe(V1);
+	});
+
+	it('gives the segmentation features no weight (monitor heads have none), even when they separate the labels', () => {
+		const ls = labels({ hardhat: 40, none: 40 }, 0.2, 5).map((l) => {
+			const f = [...l.features];
+			// Gate readings where the mask happens to follow the label perfectly.
+			f[names.indexOf('mask_top')] = l.label === 'hardhat' ? 1.2 : 0.3;
+			f[names.indexOf('mask_present')] = 1;
+			return { ...l, features: f };
+		});
+		const model = trainLogistic(splitLabels(ls).train, { version: V1 });
+		for (const ignored of SITE_MODEL_IGNORES) {
+			expect(model.weights[names.indexOf(ignored)]).toBe(0);
+		}
+		expect(model.weights.some((w) => w !== 0)).toBe(true);
 	});
 
 	it('is deterministic: the same labels in any order give the same model', () => {

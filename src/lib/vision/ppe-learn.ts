@@ -193,6 +193,13 @@ export class PpeTrainingError extends Error {
  * site with ten hard hats for every bare head does not learn "always worn". Deterministic: same
  * examples (in any order) → same model.
  */
+/**
+ * Features a site model is trained without: the segmentation outline exists for gate readings
+ * (face modes run the selfie segmenter) but not for the monitor's pose heads, so weights learned
+ * on gate labels would push every monitor reading one way. The built-in model ignores them too.
+ */
+export const SITE_MODEL_IGNORES: readonly string[] = ['mask_top', 'mask_present'];
+
 export function trainLogistic(
 	examples: readonly LabelledFeatures[],
 	options: TrainOptions
@@ -215,7 +222,18 @@ export function trainLogistic(
 		// A feature that never varies here carries nothing; 1 keeps it harmless.
 		std[j] = s > 1e-9 ? s : 1;
 	}
-	const x = sorted.map((e) => [...e.features.map((f, j) => (f - mean[j]!) / std[j]!), 1]);
+	// Features a site model must not use (see SITE_MODEL_IGNORES): a zero column keeps its weight 0.
+	const ignored = names.map((nm) => SITE_MODEL_IGNORES.includes(nm));
+	for (let j = 0; j < d; j++) {
+		if (ignored[j]) {
+			mean[j] = 0;
+			std[j] = 1;
+		}
+	}
+	const x = sorted.map((e) => [
+		...e.features.map((f, j) => (ignored[j] ? 0 : (f - mean[j]!) / std[j]!)),
+		1
+	]);
 	const y = sorted.map((e) => (e.label === 'hardhat' ? 1 : 0));
 	const cw = { 1: n / (2 * have.hardhat), 0: n / (2 * have.none) };
 	const w = sorted.map((_, i) => cw[y[i] as 0 | 1]);
