@@ -110,10 +110,16 @@ export class AlertNotices {
 				for (const a of fresh) insert.run(a.id, ref.siteId, now, recent.includes(a) ? 1 : 0);
 			})();
 			if (recent.length === 0 || !this.opts.push) continue;
-			const siteRead = this.relay.read('org', (doc) =>
-				readRecord(Site, doc.getMap('sites').get(ref.siteId))
-			);
-			const siteName = siteRead.ok ? siteRead.record.name : ref.siteId;
+			// The site's name is a nicety: the push goes out without it rather than not at all.
+			let siteName = ref.siteId;
+			try {
+				const siteRead = this.relay.read('org', (doc) =>
+					readRecord(Site, doc.getMap('sites').get(ref.siteId))
+				);
+				if (siteRead.ok) siteName = siteRead.record.name;
+			} catch (err) {
+				this.opts.log?.(`alert notices: site name: ${(err as Error).message}`);
+			}
 			const audience: PushAudience = {
 				site: ref.siteId,
 				roles: ['staff'],
