@@ -9,6 +9,7 @@ import {
 	findCatalogueItem,
 	residentIdCheckChar
 } from '../../src/lib/domain';
+import { mulberry32 } from '../../src/lib/testing/seeded';
 
 export interface Ledger {
 	contractorId: string;
@@ -16,17 +17,7 @@ export interface Ledger {
 	certificates: CertificateRecord[];
 }
 
-/** mulberry32: small, fast, seeded; the same seed gives the same ledger on every machine. */
-export function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+export const prng = mulberry32;
 
 const SURNAMES = [
 	...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'

@@ -20,6 +20,7 @@ import {
 	type PutBlob
 } from './ppe-learning';
 import { RecordError } from './records';
+import { mulberry32 } from '../testing/seeded';
 
 const names = [...PPE_FEATURE_NAMES];
 const org: OrgView = { contractorSites: () => ['S1'] };
@@ -47,16 +48,7 @@ function blobs() {
 	return { store, putBlob, loadBlob };
 }
 
-function rng(seed: number) {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+const rng = mulberry32;
 
 /** Green hard hats (which the builtin does not know) against textured dark hair, a little noise. */
 function features(r: () => number, worn: boolean): number[] {

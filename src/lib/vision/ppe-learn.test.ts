@@ -17,22 +17,13 @@ import {
 	type LabelledFeatures,
 	type PpeMetrics
 } from './ppe-learn';
+import { mulberry32 } from '../testing/seeded';
 
 const names = [...PPE_FEATURE_NAMES];
 const V1 = '01JF0000000000000000000001';
 const V2 = '01JF0000000000000000000002';
 
-/** mulberry32: a seeded generator, so every run sees the same synthetic labels. */
-function rng(seed: number) {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+const rng = mulberry32;
 const gauss = (r: () => number) =>
 	Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
 const clamp = (x: number) => Math.min(1.5, Math.max(0, x));

@@ -3,18 +3,9 @@
 import { CERTIFICATE_CATALOGUE, expectedExpiry, residentIdCheckChar } from '../../domain';
 import type { Claims } from '../access';
 import type { Actor } from '../commands';
+import { mulberry32 } from '../../testing/seeded';
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-export function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+export const rng = mulberry32;
 
 export const pick = <T>(random: () => number, list: readonly T[]): T =>
 	list[Math.floor(random() * list.length)]!;
