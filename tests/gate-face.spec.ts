@@ -11,16 +11,15 @@
 // its mirror image (whose head pose is the photo's, mirrored: measured yaw −9° → +13° for the
 // admitted worker's face). The challenge is random in the product; the test fixes the draw
 // (Math.random) to "turn left", which is what that change of pose answers.
-import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_ARGS } from '../playwright.config';
 import { eventsDoc, monthOf } from '../src/lib/data/documents';
 import { createFaceFrames, type FaceFrames, type Frame } from './fixtures/faces/frames';
 import { overwriteInPlace, writeFakeCamera } from './fixtures/faces/y4m';
 import { enrolDevice, gateContext, PEOPLE, seedGateWorld, startKiosk } from './gate-world';
-import { startRelay } from './helpers';
+import { launchWithCamera, startRelay } from './helpers';
 
 const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
 /** Fixture faces (tests/fixtures/faces/faces.json) chosen for a head pose the mirror visibly turns. */
@@ -60,14 +59,7 @@ test.beforeAll(async ({ browser }) => {
 	frames = await createFaceFrames(browser);
 	const dir = mkdtempSync(join(tmpdir(), 'sitepass-gate-face-'));
 	cameraFile = writeFakeCamera(join(dir, 'camera.y4m'), cycle([await frames.empty()]), FPS);
-	camera = await chromium.launch({
-		executablePath: test.info().project.use.launchOptions?.executablePath,
-		args: [
-			...CHROMIUM_ARGS,
-			'--use-fake-device-for-media-stream',
-			`--use-file-for-fake-video-capture=${cameraFile}`
-		]
-	});
+	camera = await launchWithCamera(cameraFile);
 });
 test.afterAll(async () => {
 	await frames?.close();

@@ -11,17 +11,16 @@
 // The hard hats are SYNTHETIC: drawn onto the fixture photo (tests/fixtures/ppe). No photo of a
 // person wearing a hard hat exists in anything this project can install. The head turn is the
 // photo then its mirror image, as in gate-face.spec.ts.
-import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_ARGS } from '../playwright.config';
 import { eventsDoc, monthOf } from '../src/lib/data/documents';
 import { createFaceFrames, type FaceFrames, type Frame } from './fixtures/faces/frames';
 import { overwriteInPlace, writeFakeCamera } from './fixtures/faces/y4m';
 import { createPpeFrames } from './fixtures/ppe/frames';
 import { enrolDevice, gateContext, PEOPLE, seedGateWorld, startKiosk } from './gate-world';
-import { startRelay } from './helpers';
+import { launchWithCamera, startRelay } from './helpers';
 
 const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
 const FACE = 's6-f2';
@@ -65,14 +64,7 @@ test.beforeAll(async ({ browser }) => {
 	await maker.close();
 	const dir = mkdtempSync(join(tmpdir(), 'sitepass-gate-ppe-'));
 	cameraFile = writeFakeCamera(join(dir, 'camera.y4m'), cycle([await faces.empty()]), FPS);
-	camera = await chromium.launch({
-		executablePath: test.info().project.use.launchOptions?.executablePath,
-		args: [
-			...CHROMIUM_ARGS,
-			'--use-fake-device-for-media-stream',
-			`--use-file-for-fake-video-capture=${cameraFile}`
-		]
-	});
+	camera = await launchWithCamera(cameraFile);
 });
 test.afterAll(async () => {
 	await faces?.close();

@@ -5,16 +5,15 @@
 // a head-pixelated snapshot; it reaches the relay, and a second browser context — the site's safety
 // officer — sees it arrive in the notification centre and acknowledges it; the acknowledgement
 // syncs back to the monitor tablet.
-import { chromium, expect, test, type Browser } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_ARGS } from '../playwright.config';
 import { controlDoc, eventsDoc, monthOf } from '../src/lib/data/documents';
 import { overwriteInPlace, writeFakeCamera } from './fixtures/faces/y4m';
 import { emptyFrame, personAt, walkPath } from './fixtures/people/walk';
 import { enrolDevice } from './gate-world';
-import { seedSiteAndContractor, startRelay } from './helpers';
+import { launchWithCamera, seedSiteAndContractor, startRelay } from './helpers';
 
 const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
 /** Frames per camera file: all contents the same size, so the camera can be switched in place. */
@@ -46,14 +45,7 @@ const inside = () => {
 test.beforeAll(async () => {
 	cameraDir = mkdtempSync(join(tmpdir(), 'sitepass-monitor-'));
 	cameraFile = writeFakeCamera(join(cameraDir, 'camera.y4m'), empty(), FPS);
-	camera = await chromium.launch({
-		executablePath: test.info().project.use.launchOptions?.executablePath,
-		args: [
-			...CHROMIUM_ARGS,
-			'--use-fake-device-for-media-stream',
-			`--use-file-for-fake-video-capture=${cameraFile}`
-		]
-	});
+	camera = await launchWithCamera(cameraFile);
 });
 test.afterAll(async () => {
 	await camera?.close();

@@ -23,19 +23,11 @@ import { classifyPpe, PPE_FEATURE_NAMES } from '../src/lib/vision/ppe';
 import { isHeldOut, MIN_HELD_OUT_PER_CLASS } from '../src/lib/vision/ppe-learn';
 import { enrolDevice, gateContext } from './gate-world';
 import { seedSiteAndContractor, startRelay } from './helpers';
+import { mulberry32 } from '../src/lib/testing/seeded';
 
 const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
 
-function rng(seed: number) {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+const rng = mulberry32;
 
 /** Feature vector of a green hard hat (worn) or a bare head, in PPE_FEATURE_NAMES order. */
 function features(r: () => number, worn: boolean): number[] {

@@ -32,6 +32,7 @@ test('each page says what it is for, also on a deep link', async ({ page }) => {
 		if (id === 'admin') await expect(page.getByTestId('admin-needed')).toBeVisible();
 		else if (id === 'ledger') await expect(page.getByTestId('ledger-not-enrolled')).toBeVisible();
 		else if (id === 'gate') await expect(page.getByTestId('gate-not-enrolled')).toBeVisible();
+		else if (id === 'monitor') await expect(page.getByTestId('monitor-staff-only')).toBeVisible();
 		else await expect(page.getByTestId(`page-plan-${id}`)).toBeVisible();
 		await expect(page.getByTestId(`nav-${id}`)).toHaveAttribute('aria-current', 'page');
 		await expect(page.locator('.page-title')).toHaveText(label);
