@@ -202,10 +202,22 @@ describe('staff', () => {
 		const a = open(relay.server, 'site:S1:control', T.lead());
 		const b = open(relay.server, 'site:S1:control', T.safety());
 		await Promise.all([a.synced(), b.synced()]);
-		a.map('permits').set('P1', { schema: 1, zone: 'Z1' });
-		await waitFor(() => b.map('permits').has('P1'), 'permit forwarded');
-		a.map('permits').delete('P1');
-		await waitFor(() => !b.map('permits').has('P1'), 'permit removed');
+		const zone = {
+			schema: 1,
+			id: 'Z1',
+			siteId: 'S1',
+			name: '一号罐区',
+			kind: 'work',
+			requiresPermit: true,
+			permitKinds: [],
+			neighbours: [],
+			updatedAt: at(),
+			updatedBy: 'lead1'
+		};
+		a.map('zones').set('Z1', zone);
+		await waitFor(() => b.map('zones').has('Z1'), 'zone forwarded');
+		a.map('zones').delete('Z1');
+		await waitFor(() => !b.map('zones').has('Z1'), 'zone removed');
 		const s2 = open(relay.server, 'site:S2:control', T.lead());
 		await refused(s2, 4403, 'FORBIDDEN_DOC site:S2:control');
 	});

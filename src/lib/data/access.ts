@@ -2,6 +2,7 @@
 // it" and "Documents"). The relay enforces these rules; devices call the same functions so the UI
 // never offers a change the relay would refuse.
 import { parseDocName, type DocRef } from './documents';
+import { permitRefusal } from './permit-rules';
 
 export const ROLES = [
 	'admin',
@@ -168,6 +169,7 @@ export const DOC_MAPS = {
 		'digests',
 		'acks',
 		'permits',
+		'permitActions',
 		'zones',
 		'assignments',
 		'equipment',
@@ -183,7 +185,7 @@ export const DOC_MAPS = {
 export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
 	// Un-revoking a token by deleting its entry would bring a lost device back.
 	org: ['revoked'],
-	control: ['decisions', 'verifications', 'acks'],
+	control: ['decisions', 'verifications', 'acks', 'permitActions'],
 	events: ['attendance', 'alerts', 'alertActions', 'pings']
 };
 
@@ -344,6 +346,10 @@ export function authorizeChange(
 				message: 'an alert action is recorded in one’s own name',
 				...at
 			};
+	}
+	if (doc.kind === 'control' && (change.map === 'permits' || change.map === 'permitActions')) {
+		const refusal = permitRefusal(claims, change);
+		if (refusal) return refusal;
 	}
 	if (claims.role === 'contractor' && doc.kind === 'control') {
 		return { code: 'READ_ONLY', message: 'a contractor only acknowledges warnings here', ...at };

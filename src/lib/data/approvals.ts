@@ -222,6 +222,17 @@ function mayDecide(
 	);
 }
 
+/** What goes through a chain: an application's worker, or a work permit (issue 9). */
+export interface ApprovalSubject {
+	/** `<contractorId>/<applicationId>`, or `permit:<permitId>`. */
+	application: string;
+	/** The worker, or the permit id again for a permit. */
+	worker: string;
+	/** The submission being decided (its submittedAt); null before the first. */
+	round: string | null;
+	status: WorkerApproval['status'];
+}
+
 /**
  * One worker's way through the chain, from the application and every decision record held (any
  * number of control documents' `decisions`, by hash). Deterministic: the same records give the
@@ -235,13 +246,36 @@ export function workerApproval(
 	keys: ReadonlyMap<string, KeyBinding>,
 	cache?: Map<string, true | Forgery>
 ): WorkerApproval {
-	const app = `${application.contractorId}/${application.id}`;
-	const round = application.submittedAt ?? null;
+	return subjectApproval(
+		{
+			application: `${application.contractorId}/${application.id}`,
+			worker: workerId,
+			round: application.submittedAt ?? null,
+			status: application.status === 'submitted' ? 'pending' : application.status
+		},
+		chain,
+		decisions,
+		keys,
+		cache
+	);
+}
+
+/** A subject's way through its chain (see workerApproval); permits use it directly. */
+export function subjectApproval(
+	subject: ApprovalSubject,
+	chain: ApprovalChain,
+	decisions: ReadonlyMap<string, unknown>,
+	keys: ReadonlyMap<string, KeyBinding>,
+	cache?: Map<string, true | Forgery>
+): WorkerApproval {
+	const app = subject.application;
+	const workerId = subject.worker;
+	const round = subject.round;
 	const result: WorkerApproval = {
 		application: app,
 		worker: workerId,
 		round,
-		status: application.status === 'submitted' ? 'pending' : application.status,
+		status: subject.status,
 		current: null,
 		steps: chain.steps.map((step, index) => ({
 			step,

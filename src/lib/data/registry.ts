@@ -17,6 +17,7 @@ import {
 import type { DocKind } from './documents';
 import { Alert, AlertAction, AttendanceEvent, LocationPing } from './events';
 import { Camera } from './monitor';
+import { Equipment, Permit, PermitAction, PermitSettings, SiteZone } from './permits';
 import { PpeLabel, PpeModelRecord } from './ppe-learning';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
 import { readRecord, type RecordType } from './records';
@@ -53,7 +54,11 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		acks: Acknowledgement,
 		cameras: Camera,
 		ppeLabels: PpeLabel,
-		ppeModels: PpeModelRecord
+		ppeModels: PpeModelRecord,
+		permits: Permit,
+		permitActions: PermitAction,
+		zones: SiteZone,
+		equipment: Equipment
 	},
 	blacklist: { entries: BlacklistEntry },
 	events: {

@@ -383,8 +383,33 @@ function approvalReasons(
 	return [];
 }
 
+type WorkInput = Pick<
+	EntryInput,
+	'at' | 'site' | 'worker' | 'certificates' | 'workType' | 'catalogue' | 'matrix'
+>;
+
+/**
+ * The work part of decideEntry alone: whether the worker's certificates allow `workType` today, in
+ * scope and in status. Permits check each person's role with it; interlocks check the equipment's.
+ */
+export function decideWork(input: WorkInput): Omit<EntryDecision, 'direction'> {
+	const rules: SiteRules = { ...DEFAULT_SITE_RULES, ...input.site.rules };
+	const today = localDate(input.at, rules.timeZone);
+	const work = workReasons(input, rules, today);
+	const reasons = [
+		...work.reasons.filter((r) => r.severity === 'deny'),
+		...work.reasons.filter((r) => r.severity === 'warn')
+	];
+	return {
+		allow: !reasons.some((r) => r.severity === 'deny'),
+		date: today,
+		reasons,
+		certificate: work.certificate
+	};
+}
+
 function workReasons(
-	input: EntryInput,
+	input: WorkInput,
 	rules: SiteRules,
 	today: IsoDate
 ): { reasons: Reason[]; certificate: EntryDecision['certificate'] } {

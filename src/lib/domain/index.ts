@@ -6,3 +6,4 @@ export * from './catalogue';
 export * from './certificate-status';
 export * from './work-scope';
 export * from './entry';
+export * from './permits';
