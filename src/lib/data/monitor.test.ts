@@ -69,6 +69,14 @@ describe('cameras', () => {
 		expect(cam.name).toBe('东门摄像头');
 		expect(cam.zones[0]!.polygon[0]).toEqual({ x: 0.5, y: 0.5 });
 		expect(cameras(doc).map((c) => c.id)).toEqual([cam.id]);
+		expect(cam.zones[0]!.siteZone).toBeUndefined();
+		// A danger zone can name the site zone (work area) it shows: permits there cover it.
+		const linked = saveCamera(doc, CONTROL, lead, {
+			...cam,
+			zones: [{ ...cam.zones[0]!, siteZone: 'tank-1' }]
+		});
+		expect(cameras(doc)[0]!.zones[0]!.siteZone).toBe('tank-1');
+		expect(linked.zones[0]!.siteZone).toBe('tank-1');
 		saveCamera(doc, CONTROL, lead, { ...cam, zones: [] });
 		expect(cameras(doc)[0]!.zones).toEqual([]);
 		expect(() => deleteCamera(doc, CONTROL, contractor, cam.id)).toThrow(AccessError);

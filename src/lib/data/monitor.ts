@@ -47,6 +47,8 @@ export const ZoneRecord = v.object({
 	id,
 	name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
 	kind: v.picklist(['danger', 'hardhat']),
+	/** The site zone (control.zones) it shows: an active permit there covers intrusions. */
+	siteZone: v.optional(v.nullable(id)),
 	polygon: v.pipe(
 		v.array(v.object({ x: unit, y: unit })),
 		v.minLength(3),
@@ -181,6 +183,7 @@ export function saveCamera(
 			id: z.id,
 			name: z.name.trim(),
 			kind: z.kind,
+			...(z.siteZone ? { siteZone: z.siteZone } : {}),
 			polygon: z.polygon.map((p) => ({ x: round(p.x), y: round(p.y) }))
 		})),
 		updatedAt: at.toISOString(),

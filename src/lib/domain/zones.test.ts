@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
 	gateForInterval,
+	coveredByActivePermits,
 	permitCoversIntrusion,
 	PersonTracker,
 	pointInPolygon,
@@ -144,8 +145,20 @@ describe('zoneState', () => {
 		expect(zoneState(hardhat, obs(1, 0.2, 0.2))).toBe('ok');
 		expect(zoneState(danger, obs(1, 0.7, 0.7), undefined, () => true)).toBe('covered');
 	});
-	it('the permit hook covers nothing until permits exist (issue 9)', () => {
+	it('the default hook covers nothing; with permits, an active one for the site zone covers it', () => {
 		expect(permitCoversIntrusion(danger, obs(1, 0.7, 0.7))).toBe(false);
+		let active = new Set<string>(['tank-1']);
+		const covers = coveredByActivePermits(() => active);
+		const shown = { ...danger, siteZone: 'tank-1' };
+		expect(zoneState(shown, obs(1, 0.7, 0.7), undefined, covers)).toBe('covered');
+		// A danger zone that shows no site zone, or another one, is never covered.
+		expect(zoneState(danger, obs(1, 0.7, 0.7), undefined, covers)).toBe('intrusion');
+		expect(zoneState({ ...danger, siteZone: 'tank-2' }, obs(1, 0.7, 0.7), undefined, covers)).toBe(
+			'intrusion'
+		);
+		// The permit ends: the next frame alerts again.
+		active = new Set();
+		expect(zoneState(shown, obs(1, 0.7, 0.7), undefined, covers)).toBe('intrusion');
 	});
 });
 

@@ -28,6 +28,11 @@ export interface Zone {
 	kind: ZoneKind;
 	/** At least three points, normalised, in drawing order (closed implicitly). */
 	polygon: NPoint[];
+	/**
+	 * The site zone (work area, `control.zones`) this part of the image shows. While a permit for
+	 * that site zone is active, people in a danger zone here are expected: shown, not alerted.
+	 */
+	siteZone?: string | null;
 }
 
 export const MIN_ZONE_POINTS = 3;
@@ -242,14 +247,25 @@ export const DEFAULT_RULE: RuleOptions = {
 };
 
 /**
- * Whether a work permit covers this person in this zone. Permits (and binding a tracked person to
- * a worker who holds one) are issue 9; until then nothing is covered and every intrusion alerts.
- * Replace this hook, not the rule, when permits land.
+ * Whether a work permit covers this person in this zone. The default knows no permits: every
+ * intrusion alerts. The monitor passes `coveredByActivePermits` instead.
  */
 export function permitCoversIntrusion(zone: Zone, observation: RuleObservation): boolean {
 	void zone;
 	void observation;
 	return false;
+}
+
+/**
+ * Permits as the monitor sees them: a camera cannot tell who a person is, so an intrusion into a
+ * danger zone is covered while a permit for the site zone it shows is active (the work there is
+ * permitted and watched by its guardian). Someone wandering in during that work is not alerted:
+ * the permit's guardian answers for the zone then.
+ */
+export function coveredByActivePermits(
+	activeSiteZones: () => ReadonlySet<string>
+): typeof permitCoversIntrusion {
+	return (zone) => !!zone.siteZone && activeSiteZones().has(zone.siteZone);
 }
 
 /** What one person's presence means in one zone this frame. */

@@ -9,6 +9,7 @@ import {
 	type NBox,
 	type NPoint,
 	type RuleAlert,
+	type RuleObservation,
 	type Zone,
 	type ZoneState
 } from '$lib/domain/zones';
@@ -63,7 +64,8 @@ export class MonitorRunner {
 
 	#client: VisionClient | null = null;
 	#tracker = new PersonTracker<{ feet: NPoint; box: NBox; person: PersonObservation }>();
-	#rule = new ZoneAlertRule();
+	// Lazily: the dependencies are assigned after the fields are initialised.
+	#rule = new ZoneAlertRule({}, { covers: (zone, o) => this.deps.covers?.(zone, o) ?? false });
 	#canvas: HTMLCanvasElement | null = null;
 	#running = false;
 	/** The current run (start … stop); a loop or an analysis of an earlier run stops at once. */
@@ -78,6 +80,8 @@ export class MonitorRunner {
 			/** The site's hard-hat model (null: builtin); throws when it cannot be loaded. */
 			ppeModel?: () => Promise<PpeSiteModel | null>;
 			onAlert: (alert: RaisedAlert) => Promise<void> | void;
+			/** Whether a permit covers a person in a danger zone (default: nothing is covered). */
+			covers?: (zone: Zone, observation: RuleObservation) => boolean;
 		}
 	) {}
 
