@@ -157,3 +157,53 @@ describe('approval deadlines', () => {
 		r.read = read;
 	});
 });
+
+describe('work permit deadlines', () => {
+	it('tells the approvers at once, then at the reminder and the deadline, each once', async () => {
+		const at = new Date(T0).toISOString();
+		relay.server.relay.write(controlDoc('S1'), (doc) => {
+			doc.getMap('permits').set('P1', {
+				schema: 1,
+				id: 'P1',
+				siteId: 'S1',
+				number: 'DH-20261128-P1',
+				kind: 'hot_work',
+				grade: 'second',
+				zone: 'tank-1',
+				work: '更换法兰',
+				validFrom: new Date(T0 + 2 * H).toISOString(),
+				validUntil: new Date(T0 + 6 * H).toISOString(),
+				people: [],
+				hazards: [],
+				measures: ['清除可燃物'],
+				gasTests: [],
+				isolations: [],
+				lifecycle: 'submitted',
+				submittedAt: at,
+				submittedBy: 'lead1',
+				createdAt: at,
+				createdBy: 'lead1',
+				updatedAt: at,
+				updatedBy: 'lead1'
+			});
+		});
+		const t = timers();
+		// Grade 2 hot work on a Saturday is raised to grade 1: lead (4 h, reminded 1 h before), then
+		// safety.
+		expect(kinds(await t.tick())).toEqual(['P1:turn:project_lead']);
+		expect(pushes.at(-1)).toEqual({
+			audience: { site: 'S1', roles: ['staff'], staffRoles: ['project_lead'] },
+			body: 'Site S1：1 张作业票等待您审批。'
+		});
+		expect(await t.tick()).toEqual([]);
+		now = T0 + 3 * H;
+		expect(kinds(await t.tick())).toEqual(['P1:reminder:project_lead']);
+		now = T0 + 4 * H;
+		expect(kinds(await t.tick())).toEqual(['P1:escalation:safety', 'P1:overdue:project_lead']);
+		expect(pushes.map((p) => p.body)).toContain('Site S1：1 张作业票审批已超过时限。');
+		expect(await t.tick()).toEqual([]);
+		// The entry application above still runs on its own clock, untouched.
+		now = T0 + 20 * H;
+		expect(kinds(await t.tick())).toEqual(['w1:reminder:project_lead', 'w2:reminder:project_lead']);
+	});
+});

@@ -8,7 +8,8 @@ import { Contractor } from '../../src/lib/data/org';
 import { controlDoc, contractorDoc } from '../../src/lib/data/documents';
 import { readRecord } from '../../src/lib/data/records';
 import { keyBindings } from '../../src/lib/data/signing';
-import { siteApprovals, type Forgery } from '../../src/lib/data/approvals';
+import { siteApprovals, type Forgery, type WorkerApproval } from '../../src/lib/data/approvals';
+import { sitePermits } from '../../src/lib/data/permits';
 import type { StaffRole } from '../../src/lib/data/access';
 import type { Relay } from '../relay';
 import type { PushAudience, PushPayload } from '../verification/scheduler';
@@ -24,7 +25,8 @@ export interface TimerOptions {
 	tickMs?: number;
 }
 
-export type TimerKind = 'reminder' | 'overdue' | 'escalation';
+/** 'turn': a permit's step became current (its approvers are told at once: work is waiting). */
+export type TimerKind = 'turn' | 'reminder' | 'overdue' | 'escalation';
 
 export interface Fired {
 	site: string;
@@ -108,10 +110,51 @@ export class ApprovalTimers {
 			'INSERT OR IGNORE INTO approval_timers (site, application, worker, round, step, kind, at) VALUES (?, ?, ?, ?, ?, ?, ?)'
 		);
 		const siteNames = new Map<string, string>();
+		const timeZones = new Map<string, string>();
 		for (const raw of org.getMap('sites').values()) {
 			const read = readRecord(Site, raw);
-			if (read.ok) siteNames.set(read.record.id, read.record.name);
+			if (read.ok) {
+				siteNames.set(read.record.id, read.record.name);
+				timeZones.set(read.record.id, read.record.timeZone);
+			}
 		}
+		const due = (siteId: string, a: WorkerApproval, kinds: readonly TimerKind[]) => {
+			if (a.status !== 'pending' || a.current === null || a.round === null) return;
+			const s = a.steps[a.current]!;
+			const next = a.steps[a.current + 1];
+			const when: Record<TimerKind, [string | null, StaffRole | undefined]> = {
+				turn: [s.since, s.step.role],
+				reminder: [s.remindAt, s.step.role],
+				overdue: [s.deadline, s.step.role],
+				escalation: [s.deadline, next?.step.role]
+			};
+			for (const kind of kinds) {
+				const [at, role] = when[kind];
+				if (!at || !role) continue;
+				if (now < at) {
+					nextDue = Math.min(nextDue, Date.parse(at));
+					continue;
+				}
+				const info = mark.run(
+					siteId,
+					a.application,
+					a.worker,
+					a.round,
+					a.current,
+					kind,
+					Date.parse(now)
+				);
+				if (info.changes === 1)
+					fired.push({
+						site: siteId,
+						application: a.application,
+						worker: a.worker,
+						step: a.current,
+						kind,
+						role
+					});
+			}
+		};
 		for (const siteId of siteNames.keys()) {
 			const contractors: string[] = [];
 			for (const raw of org.getMap('contractors').values()) {
@@ -122,47 +165,45 @@ export class ApprovalTimers {
 				const docs = contractors.map((c) => relay.read(contractorDoc(c), (d) => snapshot(d)));
 				return siteApprovals(siteId, control, docs, keys, this.cache);
 			});
-			for (const { workers } of items) {
-				for (const a of workers) {
-					if (a.status !== 'pending' || a.current === null || a.round === null) continue;
-					const s = a.steps[a.current]!;
-					const next = a.steps[a.current + 1];
-					const due: [TimerKind, string | null, StaffRole | undefined][] = [
-						['reminder', s.remindAt, s.step.role],
-						['overdue', s.deadline, s.step.role],
-						['escalation', s.deadline, next?.step.role]
-					];
-					for (const [kind, when, role] of due) {
-						if (!when || !role) continue;
-						if (now < when) {
-							nextDue = Math.min(nextDue, Date.parse(when));
-							continue;
-						}
-						const info = mark.run(
-							siteId,
-							a.application,
-							a.worker,
-							a.round,
-							a.current,
-							kind,
-							Date.parse(now)
-						);
-						if (info.changes === 1)
-							fired.push({
-								site: siteId,
-								application: a.application,
-								worker: a.worker,
-								step: a.current,
-								kind,
-								role
-							});
-					}
-				}
-			}
+			for (const { workers } of items)
+				for (const a of workers) due(siteId, a, ['reminder', 'overdue', 'escalation']);
+			// Work permits: the same chain machinery, and each step's approvers are told at once.
+			const permits = relay.read(controlDoc(siteId), (control) =>
+				sitePermits(
+					{
+						control,
+						org,
+						timeZone: timeZones.get(siteId) ?? 'Asia/Shanghai',
+						keys,
+						cache: this.cache
+					},
+					new Date(this.now())
+				)
+			);
+			for (const p of permits)
+				due(siteId, p.approval, ['turn', 'reminder', 'overdue', 'escalation']);
 		}
 		this.nextDue = nextDue;
 		await this.notify(fired, siteNames);
 		return fired;
+	}
+
+	private async notifyPermits(list: Fired[], where: string) {
+		const { site, role, kind } = list[0]!;
+		const one = list.length === 1 ? list[0]!.worker : null;
+		try {
+			await this.opts.push!(
+				{ site, roles: ['staff'], staffRoles: [role] },
+				{
+					title: '作业票审批',
+					body: PERMIT_TEXT[kind](where, list.length),
+					url: one ? `/permits/${site}/${one}` : '/permits',
+					tag: `permit-${kind}-${site}-${role}`
+				}
+			);
+		} catch (err) {
+			this.opts.log?.(`approvals: push failed: ${String(err)}`);
+		}
 	}
 
 	/** One push per site, role and kind — not one per worker. */
@@ -171,13 +212,17 @@ export class ApprovalTimers {
 		if (!push || fired.length === 0) return;
 		const groups = new Map<string, Fired[]>();
 		for (const f of fired) {
-			const key = `${f.site}|${f.role}|${f.kind}`;
+			const key = `${f.site}|${f.role}|${f.kind}|${f.application.startsWith('permit:')}`;
 			(groups.get(key) ?? groups.set(key, []).get(key)!).push(f);
 		}
 		for (const list of groups.values()) {
 			const { site, role, kind } = list[0]!;
 			const n = list.length;
 			const where = siteNames.get(site) ?? site;
+			if (list[0]!.application.startsWith('permit:')) {
+				await this.notifyPermits(list, where);
+				continue;
+			}
 			const body =
 				kind === 'reminder'
 					? `${where}：${n} 项进场审批即将超过时限，请尽快处理。`
@@ -195,6 +240,14 @@ export class ApprovalTimers {
 		}
 	}
 }
+
+/** Work permits: one push per site, role and kind, linking the permit when there is one. */
+const PERMIT_TEXT: Record<TimerKind, (where: string, n: number) => string> = {
+	turn: (where, n) => `${where}：${n} 张作业票等待您审批。`,
+	reminder: (where, n) => `${where}：${n} 张作业票审批即将超过时限，请尽快处理。`,
+	overdue: (where, n) => `${where}：${n} 张作业票审批已超过时限。`,
+	escalation: (where, n) => `${where}：${n} 张作业票在上一环节超时，请知悉。`
+};
 
 /** A detached copy of the maps the approval state needs (the temporary doc is destroyed after). */
 function snapshot(doc: { getMap(name: string): { values(): Iterable<unknown> } }) {
