@@ -140,7 +140,7 @@ export function makesSafetyDecisions(claims: Claims): boolean {
 
 /** Changes to a site's control document that only its safety staff or director may make. */
 function isSafetyDecision(change: RecordChange): boolean {
-	if (change.map === 'settings') return ['gate', 'ppe', 'monitor'].includes(change.key);
+	if (change.map === 'settings') return ['gate', 'ppe', 'monitor', 'permits'].includes(change.key);
 	return change.map === 'ppeModels' || change.map === 'ppeLabels';
 }
 

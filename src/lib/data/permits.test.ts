@@ -21,6 +21,7 @@ import {
 	savePermit,
 	saveEquipment,
 	saveZone,
+	setPermitSettings,
 	signPermitQr,
 	sitePermits,
 	type PermitCheckSite,
@@ -442,6 +443,34 @@ describe('the permit records', () => {
 				reason: ''
 			})
 		).toThrow('closed');
+	});
+});
+
+describe('the site calendar', () => {
+	it('a listed holiday raises a weekday permit; only safety staff or the director set holidays', () => {
+		const s = setup();
+		const [lead, safety] = s.staff;
+		expect(() =>
+			setPermitSettings(s.control, 'S1', lead!.actor, {
+				holidays: ['2026-12-02'],
+				weekendsAreHolidays: true
+			})
+		).toThrow(AccessError);
+		const p = savePermit(
+			s.control,
+			s.site,
+			lead!.actor,
+			{ ...hotWork(), submit: true },
+			new Date(T0)
+		);
+		expect(views(s, T0)[0]).toMatchObject({ grade: 'second', raised: false });
+		setPermitSettings(s.control, 'S1', safety!.actor, {
+			holidays: [' 2026-12-02', '2026-12-02', ''],
+			weekendsAreHolidays: true
+		});
+		const view = views(s, T0).find((v) => v.permit.id === p.id)!;
+		expect(view).toMatchObject({ grade: 'first', raised: true });
+		expect(view.chain.steps.map((x) => x.role)).toEqual(['project_lead', 'safety']);
 	});
 });
 

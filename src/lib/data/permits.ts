@@ -609,6 +609,24 @@ export function actOnPermit(
 	);
 }
 
+/** The site's holidays for grade raising (safety staff or the director: it decides grades). */
+export function setPermitSettings(
+	control: Y.Doc,
+	siteId: string,
+	actor: Actor,
+	input: { holidays: string[]; weekendsAreHolidays: boolean },
+	at = new Date()
+): PermitSettings {
+	const holidays = [...new Set(input.holidays.map((d) => d.trim()).filter(Boolean))].sort();
+	return putRecord(control, controlDoc(siteId), actor, 'settings', 'permits', PermitSettings, {
+		schema: 1,
+		holidays,
+		weekendsAreHolidays: input.weekendsAreHolidays,
+		updatedAt: at.toISOString(),
+		updatedBy: actor.claims.sub
+	});
+}
+
 export function saveZone(
 	control: Y.Doc,
 	siteId: string,
