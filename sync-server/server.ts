@@ -22,6 +22,9 @@ import { VerificationScheduler, type SchedulerOptions } from './verification/sch
 import { ApprovalTimers } from './approvals/timers';
 import { AttendanceReceipts } from './attendance/receipts';
 import { AlertNotices } from './alerts/notices';
+import { createIntegrationApi } from './integration/api';
+import { IntegrationReplica } from './integration/replica';
+import { Outbox, type OutboxOptions } from './integration/webhooks';
 import { createStaticHandler } from './static';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -65,6 +68,8 @@ export interface ServeOptions {
 	approvals?: { now?: () => number; autoStart?: boolean };
 	/** Web Push settings (VAPID subject, TTL, timeouts; an https agent in tests). */
 	push?: PushOptions;
+	/** The integration API's webhook outbox: backoff, attempts; tests pass a clock and tick. */
+	webhooks?: OutboxOptions;
 }
 
 export interface RunningServer {
@@ -80,6 +85,8 @@ export interface RunningServer {
 	verification: VerificationScheduler;
 	/** Web Push to enrolled devices: `push.send(audience, payload)`. */
 	push: PushService;
+	/** The integration API's webhook outbox (`tick()` sends what is due). */
+	webhooks: Outbox;
 	/** Signs a token for this org (tests and tooling; people get theirs through enrolment). */
 	issueToken(claims: Omit<Claims, 'iss' | 'jti' | 'iat' | 'exp'>, ttlSeconds?: number): string;
 	close(): Promise<void>;
@@ -184,6 +191,17 @@ async function listen(
 		log,
 		push: (audience, payload, opts) => push.send(audience, payload, opts)
 	});
+	// Integration API (/api/v1): the outbox enqueues inside commits, so it starts listening now.
+	const webhooks = new Outbox(relay, { log, ...options.webhooks });
+	if (options.webhooks?.autoStart ?? true) webhooks.start();
+	const integrationReplica = new IntegrationReplica(relay, data.orgId);
+	const integration = createIntegrationApi({
+		relay,
+		orgId: data.orgId,
+		replica: integrationReplica,
+		outbox: webhooks,
+		log
+	});
 	const api = createApi({
 		relay,
 		data,
@@ -214,6 +232,7 @@ async function listen(
 		if (pathname === '/healthz') {
 			return sendJson(res, 200, { ok: true, version: VERSION, ...relay.stats() });
 		}
+		if (pathname.startsWith('/api/v1/')) return integration(req, res, pathname);
 		if (pathname.startsWith('/api/')) {
 			if (await api(req, res, pathname)) return;
 			return sendJson(res, 404, {
@@ -286,6 +305,7 @@ async function listen(
 		adminLink,
 		relay,
 		push,
+		webhooks,
 		verification,
 		approvalTimers,
 		issueToken(claims, ttlSeconds = 3600) {
@@ -302,6 +322,8 @@ async function listen(
 				receipts.flush();
 				receipts.stop();
 				alertNotices.stop();
+				await webhooks.stop();
+				integrationReplica.close();
 				registry?.close();
 				push.close();
 				const stopped = new Promise<void>((done) => server.close(() => done()));
