@@ -61,6 +61,9 @@ export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 
 /** Valibot's findings as one message naming each field: `worker.id: Invalid type…`. */
 export function parseBody<T>(schema: v.GenericSchema<unknown, T>, raw: unknown): T {
+	// valibot reads an array's properties like an object's (`[].at` is a function): refuse first.
+	if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+		throw new ApiError(400, 'INVALID_REQUEST', '(body): send one JSON object');
 	const parsed = v.safeParse(schema, raw);
 	if (!parsed.success)
 		throw new ApiError(
