@@ -28,6 +28,13 @@ export const NAV: readonly NavItem[] = [
 		roles: ['role.contractor']
 	},
 	{ id: 'review', href: '/review', label: 'nav.review', icon: 'check', roles: ['role.staff'] },
+	{
+		id: 'permits',
+		href: '/permits',
+		label: 'nav.permits',
+		icon: 'permit',
+		roles: ['role.staff']
+	},
 	{ id: 'gate', href: '/gate', label: 'nav.gate', icon: 'gate', roles: ['role.gate'] },
 	{ id: 'monitor', href: '/monitor', label: 'nav.monitor', icon: 'camera', roles: ['role.staff'] },
 	{
