@@ -74,6 +74,18 @@ export function parseBody<T>(schema: v.GenericSchema<unknown, T>, raw: unknown):
 	return parsed.output;
 }
 
+/**
+ * Verified tokens, so a door asking many times a second does not pay an Ed25519 check each time.
+ * Revocation and disabling are org changes: any commit to `org` empties it; expiry is checked on
+ * every hit.
+ */
+const verified = new WeakMap<Relay, { tokens: Map<string, Claims> }>();
+const MAX_CACHED_TOKENS = 1000;
+
+export function orgChanged(relay: Relay): void {
+	verified.delete(relay);
+}
+
 /** The caller's verified claims: 401 for a missing, bad, expired or revoked token. */
 export function requireToken(relay: Relay, req: IncomingMessage): Claims {
 	const header = req.headers.authorization ?? '';
@@ -82,9 +94,16 @@ export function requireToken(relay: Relay, req: IncomingMessage): Claims {
 		throw new ApiError(401, 'TOKEN_MISSING', 'send Authorization: Bearer <integration token>', {
 			'www-authenticate': 'Bearer'
 		});
-	const check = relay.verify(match[1]);
+	const raw = match[1]!;
+	let cache = verified.get(relay);
+	if (!cache) verified.set(relay, (cache = { tokens: new Map() }));
+	const hit = cache.tokens.get(raw);
+	if (hit && hit.exp * 1000 > Date.now()) return hit;
+	const check = relay.verify(raw);
 	if (!check.ok)
 		throw new ApiError(401, check.code, check.message, { 'www-authenticate': 'Bearer' });
+	if (cache.tokens.size >= MAX_CACHED_TOKENS) cache.tokens.clear();
+	cache.tokens.set(raw, check.claims);
 	return check.claims;
 }
 

@@ -20,6 +20,7 @@ import {
 import { readRecord } from '../../src/lib/data/records';
 import { keyBindings, type KeyBinding } from '../../src/lib/data/signing';
 import type { Relay } from '../relay';
+import { orgChanged } from './http';
 
 export interface MapLike {
 	get(key: string): unknown;
@@ -513,6 +514,7 @@ export class IntegrationReplica {
 	) {
 		this.unlisten = relay.onCommit((name) => {
 			this.versions.set(name, (this.versions.get(name) ?? 0) + 1);
+			if (name === 'org') orgChanged(relay);
 		});
 	}
 
