@@ -154,6 +154,14 @@ const permitsOf = (relay: RunningServer) =>
 		)
 	);
 
+/** A laptop page as one picture: the window made as tall as the page (the app's frame is sticky). */
+async function shot(page: Page, file: string) {
+	const height = await page.evaluate(() => document.documentElement.scrollHeight);
+	await page.setViewportSize({ width: LAPTOP.width, height: Math.max(LAPTOP.height, height) });
+	await page.screenshot({ path: `${SHOTS}/${file}` });
+	await page.setViewportSize(LAPTOP);
+}
+
 /** Shanghai wall clock (UTC+8, no DST) as a datetime-local value. */
 const shanghaiLocal = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(0, 16);
 
@@ -195,7 +203,7 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 	await expect(refusal).toContainText('张伟：不能担任动火人');
 	await expect(refusal).toContainText('焊接与热切割');
 	expect(permitsOf(relay)).toHaveLength(0);
-	await lead.screenshot({ path: `${SHOTS}/permit-new-refused-zh.png`, fullPage: true });
+	await shot(lead, 'permit-new-refused-zh.png');
 
 	// Fixed: the welder is the operator.
 	await zhang.getByRole('button', { name: '移除' }).click();
@@ -234,7 +242,7 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 	const clashes = lead.getByTestId('permit-clashes');
 	await expect(clashes).toHaveAttribute('data-count', '1');
 	await expect(clashes).toContainText('与二号泵房的受限空间作业同时进行，属于不相容作业');
-	await lead.screenshot({ path: `${SHOTS}/permit-approver-clash-zh.png`, fullPage: true });
+	await shot(lead, 'permit-approver-clash-zh.png');
 	for (let round = 0; round < 4; round++) {
 		const waiting = lead.locator('[data-testid=approval-step][data-state=waiting]');
 		if ((await waiting.count()) === 0) break;
@@ -270,7 +278,7 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 		.locator(`[data-testid=board-permit][data-number="${hot.number}"]`);
 	await expect(onBoard).toHaveAttribute('data-status', 'active');
 	await expect(onBoard).toContainText('刘洋');
-	await lead.screenshot({ path: `${SHOTS}/permits-board-zh.png`, fullPage: true });
+	await shot(lead, 'permits-board-zh.png');
 
 	// 6. Suspend (a reason is required) and resume; the board follows.
 	await onBoard.click();
@@ -313,7 +321,12 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 	await expect(qr.locator('svg')).toBeVisible();
 	const token = (await qr.getAttribute('data-token'))!;
 	expect(token).toMatch(/^SPP1\./);
+	// As it comes out of the printer: A4, without the app's frame.
+	await lead.emulateMedia({ media: 'print' });
+	await lead.setViewportSize({ width: 794, height: 1123 });
 	await lead.screenshot({ path: `${SHOTS}/permit-print-zh.png`, fullPage: true });
+	await lead.emulateMedia({ media: 'screen' });
+	await lead.setViewportSize(LAPTOP);
 	await lead.goto(`${relay.url}/p#${token}`);
 	await expect(lead.getByTestId('qr-verdict')).toContainText('有效');
 	await expect(lead.getByTestId('qr-signature')).toContainText('已核验');
@@ -326,18 +339,19 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 	await expect(p.getByTestId('qr-verdict')).toContainText('有效');
 	await expect(p.getByTestId('qr-signature')).toContainText('本机未登记，无法核验签名');
 	await expect(p.getByTestId('qr-people')).toContainText('陈*');
-	await p.screenshot({ path: `${SHOTS}/permit-qr-phone-zh.png`, fullPage: true });
+	await p.screenshot({ path: `${SHOTS}/permit-qr-phone-zh.png` });
 
 	// Suspended after printing: an enrolled device that holds the site says so.
 	await lead.goto(hotUrl);
 	await lead.getByTestId('action-reason').fill('收工');
 	await lead.getByTestId('action-suspend').click();
 	await expect(lead.getByTestId('permit-status')).toHaveText('已暂停');
-	await safety.goto(`${relay.url}/p#${token}`);
-	await expect(safety.getByTestId('qr-verdict')).toContainText('已暂停', { timeout: 20_000 });
-	await expect(safety.getByTestId('qr-signature')).toContainText('已核验');
-	await safety.setViewportSize(PHONE);
-	await safety.screenshot({ path: `${SHOTS}/permit-qr-suspended-zh.png`, fullPage: true });
+	const staffPhone = await safety.context().newPage();
+	await staffPhone.setViewportSize(PHONE);
+	await staffPhone.goto(`${relay.url}/p#${token}`);
+	await expect(staffPhone.getByTestId('qr-verdict')).toContainText('已暂停', { timeout: 20_000 });
+	await expect(staffPhone.getByTestId('qr-signature')).toContainText('已核验');
+	await staffPhone.screenshot({ path: `${SHOTS}/permit-qr-suspended-zh.png` });
 
 	for (const page of [...new Set(Object.values(signers))]) await page.context().close();
 	await phone.close();
