@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
+import { authorizeBench } from './authorize';
 import { automergeVsYjs } from './automerge-vs-yjs';
 import { editLatency } from './edit-latency';
 import { faceIdentification } from './face-identification';
@@ -29,7 +30,8 @@ const BENCHMARKS: Benchmark[] = [
 	faceIdentification,
 	gateLatency,
 	ppeEval,
-	monitorThroughput
+	monitorThroughput,
+	authorizeBench
 ];
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
