@@ -154,6 +154,12 @@ const permitsOf = (relay: RunningServer) =>
 		)
 	);
 
+const holidaysOf = (relay: RunningServer) =>
+	relay.relay.read(
+		controlDoc('S1'),
+		(d) => (d.getMap('settings').get('permits') as { holidays?: string[] } | undefined)?.holidays
+	);
+
 /** A laptop page as one picture: the window made as tall as the page (the app's frame is sticky). */
 async function shot(page: Page, file: string) {
 	const height = await page.evaluate(() => document.documentElement.scrollHeight);
@@ -183,6 +189,20 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 	await expect(lead.locator('[data-testid=zone-row][data-zone="二号泵房"]')).toContainText(
 		'一号罐区'
 	);
+
+	// Holidays raise hot-work grades: the lead sees them, safety staff set them; a typo is refused.
+	await expect(lead.getByTestId('permit-calendar')).toContainText('由安全部门或主管领导设置');
+	await safety.goto(`${relay.url}/permits/zones?site=S1`);
+	await safety.getByTestId('permit-holidays').fill('2026-10-01\n2026-10-0x');
+	await safety.getByTestId('permit-calendar-save').click();
+	await expect(safety.getByTestId('permit-calendar')).toContainText('日期格式不正确：2026-10-0x');
+	await safety.getByTestId('permit-holidays').fill('2026-10-01\n2026-10-02');
+	await safety.getByTestId('permit-calendar-save').click();
+	await expect(safety.getByTestId('permit-calendar')).toContainText('已保存 2 个节假日');
+	await expect
+		.poll(() => holidaysOf(relay), { timeout: 15_000 })
+		.toEqual(['2026-10-01', '2026-10-02']);
+	await expect(lead.getByTestId('permit-holidays')).toHaveValue('2026-10-01\n2026-10-02');
 
 	// 2. Hot work from the template; a 高压电工 card as 动火人 blocks submission, with the reason.
 	await lead.goto(`${relay.url}/permits/new?site=S1`);
