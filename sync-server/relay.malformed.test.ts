@@ -20,7 +20,7 @@ function syncMessage(step: number, payload: Uint8Array): Uint8Array {
 
 function recordUpdate(key: string): Uint8Array {
 	const doc = new Y.Doc();
-	doc.getMap('permits').set(key, { schema: 1, zone: 'Z1' });
+	doc.getMap('assignments').set(key, { schema: 1, zone: 'Z1' });
 	return Y.encodeStateAsUpdate(doc);
 }
 
@@ -34,8 +34,8 @@ beforeAll(async () => {
 	});
 	const seed = connect(relay.server, DOC, staffToken);
 	await seed.synced();
-	seed.map('permits').set('KEEP', { schema: 1, zone: 'Z1', note: 'stored before the attacks' });
-	await waitFor(() => 'KEEP' in stored(relay.server, DOC, 'permits'), 'seed stored');
+	seed.map('assignments').set('KEEP', { schema: 1, zone: 'Z1', note: 'stored before the attacks' });
+	await waitFor(() => 'KEEP' in stored(relay.server, DOC, 'assignments'), 'seed stored');
 	seed.destroy();
 });
 
@@ -117,20 +117,20 @@ describe('malformed input', () => {
 
 	it('holds an update with missing dependencies, never applies it, and closes with 4503', async () => {
 		const source = new Y.Doc();
-		source.getMap('permits').set('GAP1', { schema: 1 });
+		source.getMap('assignments').set('GAP1', { schema: 1 });
 		const first = Y.encodeStateAsUpdate(source);
 		const sv = Y.encodeStateVector(source);
-		source.getMap('permits').set('GAP2', { schema: 1 });
+		source.getMap('assignments').set('GAP2', { schema: 1 });
 		const second = Y.encodeStateAsUpdate(source, sv);
 		await expectClose([syncMessage(2, second)], 4503, 'MISSING_DEPS');
-		expect(stored(relay.server, DOC, 'permits')).not.toHaveProperty('GAP2');
+		expect(stored(relay.server, DOC, 'assignments')).not.toHaveProperty('GAP2');
 		// Sent in the wrong order on one socket, the pair is applied once complete.
 		const s = rawSocket(relay.server, path(encodeURIComponent(DOC)));
 		await s.opened;
 		s.ws.send(syncMessage(2, second));
 		s.ws.send(syncMessage(1, first));
-		await waitFor(() => 'GAP2' in stored(relay.server, DOC, 'permits'), 'pair applied');
-		expect(stored(relay.server, DOC, 'permits')).toHaveProperty('GAP1');
+		await waitFor(() => 'GAP2' in stored(relay.server, DOC, 'assignments'), 'pair applied');
+		expect(stored(relay.server, DOC, 'assignments')).toHaveProperty('GAP1');
 		s.ws.close();
 	});
 });
@@ -167,8 +167,8 @@ describe('names and tokens', () => {
 		expect(health.status).toBe(200);
 		const c = connect(relay.server, DOC, staffToken);
 		await c.synced();
-		expect(c.map('permits').get('KEEP')).toMatchObject({ note: 'stored before the attacks' });
-		expect(stored(relay.server, DOC, 'permits')).toHaveProperty('KEEP');
+		expect(c.map('assignments').get('KEEP')).toMatchObject({ note: 'stored before the attacks' });
+		expect(stored(relay.server, DOC, 'assignments')).toHaveProperty('KEEP');
 		// Every refusal was logged, one line each.
 		expect(relay.logs.filter((l) => l.startsWith('refused ')).length).toBeGreaterThan(20);
 		c.destroy();

@@ -46,30 +46,30 @@ describe('offline edits converge', () => {
 		const a = open(r.server, DOC, lead(r, 'a'));
 		const b = open(r.server, DOC, lead(r, 'b'));
 		await Promise.all([a.synced(), b.synced()]);
-		a.map('zones').set('shared', { schema: 1, name: 'before' });
-		await waitFor(() => b.map('zones').has('shared'), 'initial record at b');
+		a.map('assignments').set('shared', { schema: 1, name: 'before' });
+		await waitFor(() => b.map('assignments').has('shared'), 'initial record at b');
 
 		a.provider.disconnect();
 		b.provider.disconnect();
-		a.map('zones').set('ZA', { schema: 1, name: 'edited offline by a' });
-		b.map('zones').set('ZB', { schema: 1, name: 'edited offline by b' });
-		a.map('zones').set('shared', { schema: 1, name: 'a wins?' });
-		b.map('zones').set('shared', { schema: 1, name: 'b wins?' });
-		b.map('zones').delete('ZA'); // b never saw ZA: deleting nothing, must not hide it
-		expect(a.map('zones').has('ZB')).toBe(false);
+		a.map('assignments').set('ZA', { schema: 1, name: 'edited offline by a' });
+		b.map('assignments').set('ZB', { schema: 1, name: 'edited offline by b' });
+		a.map('assignments').set('shared', { schema: 1, name: 'a wins?' });
+		b.map('assignments').set('shared', { schema: 1, name: 'b wins?' });
+		b.map('assignments').delete('ZA'); // b never saw ZA: deleting nothing, must not hide it
+		expect(a.map('assignments').has('ZB')).toBe(false);
 
 		a.provider.connect();
 		b.provider.connect();
 		await waitFor(
 			() =>
-				a.map('zones').has('ZB') &&
-				b.map('zones').has('ZA') &&
-				canonical(a.map('zones')) === canonical(b.map('zones')),
+				a.map('assignments').has('ZB') &&
+				b.map('assignments').has('ZA') &&
+				canonical(a.map('assignments')) === canonical(b.map('assignments')),
 			'convergence'
 		);
-		expect(Object.keys(a.map('zones').toJSON()).sort()).toEqual(['ZA', 'ZB', 'shared']);
-		expect(a.map('zones').get('shared')).toEqual(b.map('zones').get('shared'));
-		expect(stored(r.server, DOC, 'zones')).toEqual(a.map('zones').toJSON());
+		expect(Object.keys(a.map('assignments').toJSON()).sort()).toEqual(['ZA', 'ZB', 'shared']);
+		expect(a.map('assignments').get('shared')).toEqual(b.map('assignments').get('shared'));
+		expect(stored(r.server, DOC, 'assignments')).toEqual(a.map('assignments').toJSON());
 	});
 
 	it('edits made while the relay is down reach everyone after it restarts', async () => {
@@ -79,23 +79,27 @@ describe('offline edits converge', () => {
 		const a = open(first.server, DOC, lead(first, 'a'));
 		const b = open(first.server, DOC, lead(first, 'b'));
 		await Promise.all([a.synced(), b.synced()]);
-		a.map('zones').set('Z0', { schema: 1 });
-		await waitFor(() => b.map('zones').has('Z0'), 'Z0 at b');
+		a.map('assignments').set('Z0', { schema: 1 });
+		await waitFor(() => b.map('assignments').has('Z0'), 'Z0 at b');
 		await first.server.close();
 		await waitFor(
 			() => !a.provider.wsconnected && !b.provider.wsconnected,
 			'clients see the relay go'
 		);
-		a.map('zones').set('ZA', { schema: 1 });
-		b.map('zones').set('ZB', { schema: 1 });
+		a.map('assignments').set('ZA', { schema: 1 });
+		b.map('assignments').set('ZB', { schema: 1 });
 
 		const second = await start({ root, port });
 		await waitFor(
-			() => a.map('zones').has('ZB') && b.map('zones').has('ZA'),
+			() => a.map('assignments').has('ZB') && b.map('assignments').has('ZA'),
 			'convergence after restart',
 			10000
 		);
-		expect(Object.keys(stored(second.server, DOC, 'zones')).sort()).toEqual(['Z0', 'ZA', 'ZB']);
+		expect(Object.keys(stored(second.server, DOC, 'assignments')).sort()).toEqual([
+			'Z0',
+			'ZA',
+			'ZB'
+		]);
 	});
 });
 
@@ -105,21 +109,21 @@ describe('reconnecting', () => {
 		const a = open(r.server, DOC, lead(r, 'a'));
 		await a.synced();
 		a.provider.disconnect();
-		for (let i = 0; i < 20; i++) a.map('zones').set(`OFF${i}`, { schema: 1, i });
+		for (let i = 0; i < 20; i++) a.map('assignments').set(`OFF${i}`, { schema: 1, i });
 		// Written the moment the socket opens: it goes out right after step 1, before the device
 		// has sent the 20 offline records, so the relay sees a gap in this client's clock.
 		const onStatus = ({ status }: { status: string }) => {
 			if (status !== 'connected') return;
 			a.provider.off('status', onStatus);
-			a.map('zones').set('RACE', { schema: 1 });
+			a.map('assignments').set('RACE', { schema: 1 });
 		};
 		a.provider.on('status', onStatus);
 		a.provider.connect();
 		const b = open(r.server, DOC, lead(r, 'b'));
-		await waitFor(() => b.map('zones').size === 21, 'all 21 records at another client');
+		await waitFor(() => b.map('assignments').size === 21, 'all 21 records at another client');
 		expect(a.closedWith).toBeNull();
 		expect(a.provider.wsconnected).toBe(true);
-		expect(Object.keys(stored(r.server, DOC, 'zones'))).toHaveLength(21);
+		expect(Object.keys(stored(r.server, DOC, 'assignments'))).toHaveLength(21);
 		expect(r.logs.filter((l) => l.startsWith('refused'))).toEqual([]);
 	});
 });
@@ -157,41 +161,44 @@ describe('persistence', () => {
 		const storage = r.server.relay.storage;
 		const a = open(r.server, DOC, lead(r));
 		await a.synced();
-		for (let i = 0; i < 60; i++) a.map('zones').set(`Z${i}`, { schema: 1, i });
-		a.map('zones').delete('Z0');
-		await waitFor(() => Object.keys(stored(r.server, DOC, 'zones')).length === 59, 'all stored');
+		for (let i = 0; i < 60; i++) a.map('assignments').set(`Z${i}`, { schema: 1, i });
+		a.map('assignments').delete('Z0');
+		await waitFor(
+			() => Object.keys(stored(r.server, DOC, 'assignments')).length === 59,
+			'all stored'
+		);
 		await waitFor(() => storage.logLength(DOC) <= 20, 'background compaction');
-		const before = a.map('zones').toJSON();
-		expect(stored(r.server, DOC, 'zones')).toEqual(before);
+		const before = a.map('assignments').toJSON();
+		expect(stored(r.server, DOC, 'assignments')).toEqual(before);
 
-		a.map('zones').set('LAST', { schema: 1 });
+		a.map('assignments').set('LAST', { schema: 1 });
 		await waitFor(() => storage.logLength(DOC) > 0, 'one more entry');
 		expect(r.server.relay.stats().docs).toBe(2);
 		a.provider.disconnect();
 		// Leaving memory (last client gone) folds the log; the org document stays loaded.
 		await waitFor(() => r.server.relay.stats().docs === 1, 'doc unloaded');
 		expect(storage.logLength(DOC)).toBe(0);
-		expect(Object.keys(stored(r.server, DOC, 'zones'))).toHaveLength(60);
+		expect(Object.keys(stored(r.server, DOC, 'assignments'))).toHaveLength(60);
 
 		// compact() on demand: the log goes to zero, the content stays, deleted content is gone.
 		const b = open(r.server, DOC, lead(r));
 		await b.synced();
-		b.map('zones').set('SECRET', { schema: 1, text: 'erase me' });
+		b.map('assignments').set('SECRET', { schema: 1, text: 'erase me' });
 		await waitFor(() => storage.logLength(DOC) === 1, 'logged');
-		b.map('zones').delete('SECRET');
+		b.map('assignments').delete('SECRET');
 		await waitFor(() => storage.logLength(DOC) === 2, 'delete logged');
 		expect(r.server.relay.compact(DOC)).toEqual({ before: 2, after: 0 });
 		const raw = storage.readDoc(DOC).updates;
 		expect(raw).toHaveLength(1);
 		expect(Buffer.from(raw[0]!).includes('erase me')).toBe(false);
-		expect(Object.keys(stored(r.server, DOC, 'zones'))).toHaveLength(60);
+		expect(Object.keys(stored(r.server, DOC, 'assignments'))).toHaveLength(60);
 	});
 
 	it('an update the relay already has is not stored again', async () => {
 		const r = await start();
 		const storage = r.server.relay.storage;
 		const src = new Y.Doc();
-		src.getMap('zones').set('DUP', { schema: 1 });
+		src.getMap('assignments').set('DUP', { schema: 1 });
 		const update = Y.encodeStateAsUpdate(src);
 		const e = encoding.createEncoder();
 		encoding.writeVarUint(e, 0);
@@ -205,7 +212,7 @@ describe('persistence', () => {
 		s.ws.send(frame);
 		const watcher = open(r.server, DOC, lead(r));
 		await watcher.synced();
-		await waitFor(() => watcher.map('zones').has('DUP'), 'applied');
+		await waitFor(() => watcher.map('assignments').has('DUP'), 'applied');
 		expect(storage.logLength(DOC)).toBe(1);
 		s.ws.close();
 	});
