@@ -24,7 +24,13 @@ import {
 	type PermitTimeline,
 	type SiteKind
 } from '../domain';
-import { ApprovalChain, subjectApproval, type Forgery, type WorkerApproval } from './approvals';
+import {
+	ApprovalChain,
+	DecisionIndex,
+	subjectApproval,
+	type Forgery,
+	type WorkerApproval
+} from './approvals';
 import { putRecord, type Actor } from './commands';
 import { controlDoc } from './documents';
 import { newUlid } from './event-commands';
@@ -312,7 +318,7 @@ export interface PermitReadContext {
 	/** Signature checks, cached by record hash across calls. */
 	cache?: Map<string, true | Forgery>;
 	/** Decisions and key bindings, when the caller already has them (the relay's index). */
-	decisions?: ReadonlyMap<string, unknown>;
+	decisions?: ReadonlyMap<string, unknown> | DecisionIndex;
 	keys?: ReadonlyMap<string, KeyBinding>;
 }
 
@@ -335,7 +341,7 @@ export function permitView(
 		: null;
 	const grade = graded?.grade.code ?? permit.grade;
 	const chain = permitChainOf(ctx.control.getMap('settings'), permit.kind, grade);
-	const decisions = ctx.decisions ?? new Map(ctx.control.getMap('decisions').entries());
+	const decisions = ctx.decisions ?? new DecisionIndex(ctx.control.getMap('decisions').entries());
 	const keys = ctx.keys ?? keyBindings(ctx.org.getMap('keys'));
 	const approval = subjectApproval(
 		{
@@ -375,7 +381,10 @@ export function permitView(
 export function sitePermits(ctx: PermitReadContext, at: Date): PermitView[] {
 	const permits = readAll(ctx.control.getMap('permits'), Permit);
 	const actions = permitActions(ctx.control);
-	const decisions = ctx.decisions ?? new Map(ctx.control.getMap('decisions').entries());
+	// Indexed once for every permit of the site.
+	const decisions = DecisionIndex.of(
+		ctx.decisions ?? new Map(ctx.control.getMap('decisions').entries())
+	);
 	const keys = ctx.keys ?? keyBindings(ctx.org.getMap('keys'));
 	const byPermit = new Map<string, PermitAction[]>();
 	for (const a of actions)
