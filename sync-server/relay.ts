@@ -28,6 +28,7 @@ import { isRevoked, orgViewOf, Principal } from '../src/lib/data/org';
 import { readRecord } from '../src/lib/data/records';
 import { checkRecordValue } from '../src/lib/data/registry';
 import { decisionRefusal } from '../src/lib/data/approvals';
+import { StoredVerdicts } from './approvals/verdicts';
 import { keyBindings } from '../src/lib/data/signing';
 import { consentRefusal } from '../src/lib/data/consent-commands';
 import {
@@ -223,8 +224,14 @@ export class Relay {
 	private readonly pingTimer: NodeJS.Timeout;
 	private closing = false;
 	private readonly commitListeners = new Set<(name: string, byRelay: boolean) => void>();
+	/**
+	 * Signature verdicts on signed decisions by hash, shared by the relay's intake, the approval
+	 * timers and the integration API, and kept across restarts (approvals/verdicts.ts).
+	 */
+	readonly verdicts: StoredVerdicts;
 
 	constructor(private readonly opts: RelayOptions) {
+		this.verdicts = new StoredVerdicts(opts.storage.db);
 		this.wss = new WebSocketServer({
 			noServer: true,
 			maxPayload: opts.maxMessageBytes,
@@ -767,7 +774,7 @@ export class Relay {
 				checkRecordValue(holder.ref.kind, change) ??
 				consentRefusal(holder.ref.kind, holder.doc, change) ??
 				(holder.ref.kind === 'control'
-					? decisionRefusal(conn.claims, holder.ref.siteId, change, this.keys())
+					? decisionRefusal(conn.claims, holder.ref.siteId, change, this.keys(), this.verdicts)
 					: null);
 			if (refused) {
 				return {
@@ -1007,6 +1014,7 @@ export class Relay {
 		if (this.closing) return;
 		this.closing = true;
 		clearInterval(this.pingTimer);
+		this.verdicts.close();
 		const sockets: WebSocket[] = [];
 		for (const holder of this.holders.values()) {
 			for (const conn of [...holder.conns]) {

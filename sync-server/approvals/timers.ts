@@ -8,7 +8,7 @@ import { Contractor } from '../../src/lib/data/org';
 import { controlDoc, contractorDoc } from '../../src/lib/data/documents';
 import { readRecord } from '../../src/lib/data/records';
 import { keyBindings } from '../../src/lib/data/signing';
-import { siteApprovals, type Forgery, type WorkerApproval } from '../../src/lib/data/approvals';
+import { siteApprovals, type WorkerApproval } from '../../src/lib/data/approvals';
 import { sitePermits } from '../../src/lib/data/permits';
 import type { StaffRole } from '../../src/lib/data/access';
 import type { Relay } from '../relay';
@@ -48,7 +48,6 @@ export class ApprovalTimers {
 	private readonly now: () => number;
 	private timer: NodeJS.Timeout | null = null;
 	private running: Promise<Fired[]> | null = null;
-	private readonly cache = new Map<string, true | Forgery>();
 	/**
 	 * A pass reads every application at every site; it runs only when something changed since the
 	 * last one (an org, contractor or control document was stored) or a reminder or deadline it
@@ -163,7 +162,7 @@ export class ApprovalTimers {
 			}
 			const items = relay.read(controlDoc(siteId), (control) => {
 				const docs = contractors.map((c) => relay.read(contractorDoc(c), (d) => snapshot(d)));
-				return siteApprovals(siteId, control, docs, keys, this.cache);
+				return siteApprovals(siteId, control, docs, keys, this.opts.relay.verdicts);
 			});
 			for (const { workers } of items)
 				for (const a of workers) due(siteId, a, ['reminder', 'overdue', 'escalation']);
@@ -175,7 +174,7 @@ export class ApprovalTimers {
 						org,
 						timeZone: timeZones.get(siteId) ?? 'Asia/Shanghai',
 						keys,
-						cache: this.cache
+						cache: this.opts.relay.verdicts
 					},
 					new Date(this.now())
 				)

@@ -7,7 +7,13 @@
 import type * as Y from 'yjs';
 import type { Forgery } from '../../src/lib/data/approvals';
 import { Presence } from '../../src/lib/data/attendance';
-import { blacklistDoc, contractorDoc, controlDoc, eventsDoc } from '../../src/lib/data/documents';
+import {
+	blacklistDoc,
+	contractorDoc,
+	controlDoc,
+	eventsDoc,
+	monthOf
+} from '../../src/lib/data/documents';
 import { AttendanceEvent } from '../../src/lib/data/events';
 import { Contractor, Site } from '../../src/lib/data/org';
 import {
@@ -484,25 +490,18 @@ export class SiteReplica {
 
 /** The events documents "who is on site" reads: the month of `at` and the one before (site time). */
 export function eventNames(siteId: string, at: Date, timeZone: string): string[] {
-	const month = monthIn(at, timeZone);
+	const month = monthOf(at, timeZone);
 	const [y, m] = month.split('-').map(Number) as [number, number];
 	const prev = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 	return [eventsDoc(siteId, prev), eventsDoc(siteId, month)];
 }
 
-function monthIn(at: Date, timeZone: string): string {
-	const parts = new Intl.DateTimeFormat('en-CA', {
-		timeZone,
-		year: 'numeric',
-		month: '2-digit'
-	}).formatToParts(at);
-	return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`;
-}
-
 /** Every site's replica, the document versions (bumped on each commit) and shared caches. */
 export class IntegrationReplica {
-	/** Signature checks by record hash, shared across requests and sites. */
-	readonly cache = new Map<string, true | Forgery>();
+	/** Signature verdicts by record hash: the relay's, shared with its intake and timers. */
+	get cache(): Map<string, true | Forgery> {
+		return this.relay.verdicts;
+	}
 	private readonly versions = new Map<string, number>();
 	private readonly sites = new Map<string, SiteReplica>();
 	private keyCache: { version: number; keys: Map<string, KeyBinding> } | null = null;

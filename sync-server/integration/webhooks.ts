@@ -12,7 +12,6 @@ import { permitClashes, siteZones, sitePermits, type PermitView } from '../../sr
 import { Site } from '../../src/lib/data/org';
 import { readRecord } from '../../src/lib/data/records';
 import { newUlid } from '../../src/lib/data/event-commands';
-import type { Forgery } from '../../src/lib/data/approvals';
 import type { Relay } from '../relay';
 
 export const WEBHOOK_EVENTS = ['entry.decision', 'alert.raised', 'permit.changed'] as const;
@@ -128,7 +127,6 @@ export class Outbox {
 	private running = false;
 	private stopped = false;
 	private ticking: Promise<number> | null = null;
-	private readonly cache = new Map<string, true | Forgery>();
 
 	constructor(
 		private readonly relay: Relay,
@@ -386,7 +384,7 @@ export class Outbox {
 			const siteRead = readRecord(Site, org.getMap('sites').get(site));
 			const timeZone = siteRead.ok ? siteRead.record.timeZone : 'Asia/Shanghai';
 			const at = new Date(this.now());
-			const views = sitePermits({ control: doc, org, timeZone, cache: this.cache }, at);
+			const views = sitePermits({ control: doc, org, timeZone, cache: this.relay.verdicts }, at);
 			const zones = siteZones(doc);
 			const out: Candidate[] = [];
 			for (const view of views) {
