@@ -1,5 +1,6 @@
 // Names of the Yjs documents (DESIGN.md "Documents"): parsing and formatting in one place, so the
 // relay, the devices and every integration agree on what a name means and refuse what it isn't.
+import { localDate } from '../domain/dates';
 
 /** Ids of sites, contractors, users: short, URL- and file-safe, no separators of ours inside. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -60,12 +61,6 @@ export const eventsDoc = (siteId: string, month: string) =>
 
 /** The month partition ('YYYY-MM') an instant falls in, in the site's time zone. */
 export function monthOf(at: Date, timeZone = 'Asia/Shanghai'): string {
-	const parts = new Intl.DateTimeFormat('en-CA', {
-		timeZone,
-		year: 'numeric',
-		month: '2-digit'
-	}).formatToParts(at);
-	const year = parts.find((p) => p.type === 'year')!.value;
-	const month = parts.find((p) => p.type === 'month')!.value;
-	return `${year}-${month}`;
+	// The domain's site-local date (one cached formatter per zone), not a new formatter per call.
+	return localDate(at, timeZone).slice(0, 7);
 }

@@ -6,7 +6,7 @@
 
 import type { Certificate } from './certificate-status';
 import { decideWork, type Reason, type SiteRules } from './entry';
-import { localDate, type IsoDate } from './dates';
+import type { IsoDate } from './dates';
 import type { SiteKind, WorkScopeMatrix } from './work-scope';
 import type { CertificateCatalogue } from './catalogue';
 
@@ -352,32 +352,48 @@ export interface PermitCalendar {
 	weekendsAreHolidays?: boolean;
 }
 
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-function localHourAndDay(at: number, timeZone: string): { hour: number; weekday: number } {
-	let f = hourFormats.get(timeZone);
+const localFormats = new Map<string, Intl.DateTimeFormat>();
+/** Site-local hour, weekday and date of an instant, in one formatting call. */
+function localParts(
+	at: number,
+	timeZone: string
+): { hour: number; weekday: number; date: IsoDate } {
+	let f = localFormats.get(timeZone);
 	if (!f) {
 		f = new Intl.DateTimeFormat('en-US', {
 			timeZone,
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
 			hour: 'numeric',
 			hourCycle: 'h23',
 			weekday: 'short'
 		});
-		hourFormats.set(timeZone, f);
+		localFormats.set(timeZone, f);
 	}
 	let hour = 0;
 	let weekday = 0;
+	let y = '';
+	let m = '';
+	let d = '';
 	for (const part of f.formatToParts(at)) {
 		if (part.type === 'hour') hour = Number(part.value) % 24;
-		if (part.type === 'weekday')
+		else if (part.type === 'weekday')
 			weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part.value);
+		else if (part.type === 'year') y = part.value;
+		else if (part.type === 'month') m = part.value;
+		else if (part.type === 'day') d = part.value;
 	}
-	return { hour, weekday };
+	return { hour, weekday, date: `${y.padStart(4, '0')}-${m}-${d}` };
 }
 
 export interface WindowFacts {
 	night: boolean;
 	holiday: boolean;
 }
+
+// Pure and asked again and again (every permit on every board refresh and door question): kept.
+const factsMemo = new Map<string, WindowFacts>();
 
 /** Whether a window touches the night or a holiday, site-local (checked every 15 minutes and at both ends). */
 export function windowFacts(
@@ -386,21 +402,35 @@ export function windowFacts(
 	calendar: PermitCalendar,
 	catalogue: PermitCatalogue = PERMIT_CATALOGUE
 ): WindowFacts {
+	const key = [
+		from,
+		until,
+		calendar.timeZone,
+		calendar.weekendsAreHolidays ?? true,
+		(calendar.holidays ?? []).join(','),
+		catalogue.nightFrom,
+		catalogue.nightUntil
+	].join('|');
+	const known = factsMemo.get(key);
+	if (known) return { ...known };
 	const start = Date.parse(from);
 	const end = Date.parse(until);
 	const facts: WindowFacts = { night: false, holiday: false };
-	if (!(end > start)) return facts;
-	const holidays = new Set(calendar.holidays ?? []);
-	const weekends = calendar.weekendsAreHolidays ?? true;
-	const step = 15 * 60_000;
-	for (let t = start; ; t = Math.min(t + step, end - 1)) {
-		const { hour, weekday } = localHourAndDay(t, calendar.timeZone);
-		if (hour >= catalogue.nightFrom || hour < catalogue.nightUntil) facts.night = true;
-		if (holidays.has(localDate(new Date(t), calendar.timeZone))) facts.holiday = true;
-		if (weekends && (weekday === 0 || weekday === 6)) facts.holiday = true;
-		if (t >= end - 1 || (facts.night && facts.holiday)) break;
+	if (end > start) {
+		const holidays = new Set(calendar.holidays ?? []);
+		const weekends = calendar.weekendsAreHolidays ?? true;
+		const step = 15 * 60_000;
+		for (let t = start; ; t = Math.min(t + step, end - 1)) {
+			const { hour, weekday, date } = localParts(t, calendar.timeZone);
+			if (hour >= catalogue.nightFrom || hour < catalogue.nightUntil) facts.night = true;
+			if (holidays.has(date)) facts.holiday = true;
+			if (weekends && (weekday === 0 || weekday === 6)) facts.holiday = true;
+			if (t >= end - 1 || (facts.night && facts.holiday)) break;
+		}
 	}
-	return facts;
+	if (factsMemo.size >= 10_000) factsMemo.clear();
+	factsMemo.set(key, facts);
+	return { ...facts };
 }
 
 /**
