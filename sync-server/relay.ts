@@ -774,7 +774,14 @@ export class Relay {
 				checkRecordValue(holder.ref.kind, change) ??
 				consentRefusal(holder.ref.kind, holder.doc, change) ??
 				(holder.ref.kind === 'control'
-					? decisionRefusal(conn.claims, holder.ref.siteId, change, this.keys(), this.verdicts)
+					? decisionRefusal(
+							conn.claims,
+							holder.ref.siteId,
+							change,
+							this.keys(),
+							this.verdicts,
+							Date.now()
+						)
 					: null);
 			if (refused) {
 				return {

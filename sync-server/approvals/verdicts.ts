@@ -25,7 +25,8 @@ export class StoredVerdicts extends Map<string, true | Forgery> {
 			hash: string;
 			verdict: string;
 		}>)
-			super.set(row.hash, row.verdict === OK ? true : (row.verdict as Forgery));
+			if (row.verdict === OK || row.verdict === 'BAD_SIGNATURE')
+				super.set(row.hash, row.verdict === OK ? true : 'BAD_SIGNATURE');
 		this.#db = db;
 	}
 

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
+	checkDecision,
+	decisionRefusal,
 	approvalForGate,
 	approvalMetrics,
 	approvalQueue,
@@ -193,6 +195,77 @@ describe('forged records count as absent and are reported', () => {
 	it('a broken personal chain (prev unknown) is flagged', async () => {
 		const d = await decision(lead, 0, 30, {}, 'a'.repeat(64));
 		expect(state([d]).forged[0]!.reason).toBe('BROKEN_CHAIN');
+	});
+});
+
+const staffClaims = (sub: string): Claims => ({
+	iss: 'org1',
+	sub,
+	role: 'staff',
+	staffRole: 'project_lead',
+	sites: ['S1'],
+	jti: `j-${sub}`,
+	iat: 0,
+	exp: 9e9
+});
+
+describe('kept signature verdicts (a shared, persistent cache)', () => {
+	it('a record planted under the hash of a verified one is still forged', async () => {
+		const cache = new Map();
+		const good = await decision(lead, 0, 10);
+		expect(checkDecision(good.hash, good.record, keys, cache)).toMatchObject({ ok: true });
+		expect(cache.get(good.hash)).toBe(true);
+		// Another record — safety's step, approved, a junk signature — stored under that hash.
+		const planted = {
+			...good.record,
+			step: 1,
+			stepId: STEP_IDS[1]!,
+			key: safety.binding.id,
+			signer: safety.principal
+		};
+		expect(checkDecision(good.hash, planted, keys, cache)).toMatchObject({
+			ok: false,
+			reason: 'HASH_MISMATCH'
+		});
+		// The relay's intake says the same.
+		const claims = { ...staffClaims('safe1'), staffRole: 'safety' as const };
+		expect(
+			decisionRefusal(
+				claims,
+				'S1',
+				{ map: 'decisions', key: good.hash, action: 'add', value: planted },
+				keys,
+				cache
+			)?.code
+		).toBe('INVALID_SIGNATURE');
+	});
+
+	it('a kept verdict does not outlive the key: revoked later, records after it stop counting', async () => {
+		const cache = new Map();
+		const late = await decision(lead, 0, 120);
+		expect(checkDecision(late.hash, late.record, keys, cache).ok).toBe(true);
+		const revoked = new Map(keys);
+		revoked.set(lead.binding.id, { ...lead.binding, revokedAt: at(60) });
+		expect(checkDecision(late.hash, late.record, revoked, cache)).toMatchObject({
+			ok: false,
+			reason: 'KEY_NOT_VALID_THEN'
+		});
+	});
+
+	it('the relay refuses a decision dated in the future (it would outlive a revocation)', async () => {
+		const ahead = await decision(lead, 0, 60);
+		const claims = staffClaims('lead1');
+		const now = Date.parse(T0);
+		const change = {
+			map: 'decisions',
+			key: ahead.hash,
+			action: 'add' as const,
+			value: ahead.record
+		};
+		expect(decisionRefusal(claims, 'S1', change, keys, undefined, now)?.code).toBe(
+			'INVALID_RECORD'
+		);
+		expect(decisionRefusal(claims, 'S1', change, keys, undefined, now + 55 * 60_000)).toBeNull();
 	});
 });
 

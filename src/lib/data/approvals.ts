@@ -135,6 +135,9 @@ export async function signDecision(signer: Signer, fields: Omit<UnsignedDecision
 	return { hash: recordHash(record), record };
 }
 
+/** How far ahead of the relay's clock a device's clock may run (signed records, actions). */
+export const FUTURE_ALLOWANCE_MS = 10 * 60_000;
+
 export type Forgery =
 	| 'INVALID_RECORD'
 	| 'HASH_MISMATCH'
@@ -157,24 +160,29 @@ export function checkDecision(
 	const read = readRecord(SignedDecision, raw);
 	if (!read.ok) return { ok: false, reason: 'INVALID_RECORD' };
 	const record = read.record;
-	const cached = cache?.get(hash);
-	if (cached === true) return { ok: true, record };
-	if (cached) return { ok: false, reason: cached, record };
 	const verdict = ((): true | Forgery => {
+		// Always: the record held under this hash is the one the hash names (cheap), so a verdict
+		// kept for the hash is a verdict on these very bytes, never on a record planted under it.
 		if (recordHash(record) !== hash) return 'HASH_MISMATCH';
 		const binding = keys.get(record.key);
 		if (!binding) return 'UNKNOWN_KEY';
 		if (binding.principal !== record.signer) return 'KEY_NOT_SIGNERS';
-		if (!verifySignature(binding.publicKey, signedBytes(record), record.sig))
-			return 'BAD_SIGNATURE';
+		// Only the signature's verdict is kept (immutable: the bytes and the key id, which names
+		// one public key); whose key it is, when it counted and for which site are checked on every
+		// read, since keys are revoked later.
+		let signed = cache?.get(hash);
+		if (signed !== true && signed !== 'BAD_SIGNATURE') {
+			signed = verifySignature(binding.publicKey, signedBytes(record), record.sig)
+				? true
+				: 'BAD_SIGNATURE';
+			cache?.set(hash, signed);
+		}
+		if (signed !== true) return 'BAD_SIGNATURE';
 		if (record.at < binding.validFrom || (binding.revokedAt && record.at >= binding.revokedAt))
 			return 'KEY_NOT_VALID_THEN';
 		if (!binding.sites.includes(record.site)) return 'SITE_NOT_HELD';
 		return true;
 	})();
-	// Only the expensive, immutable part is cached (keys can be revoked later: re-checked above).
-	if (verdict === true || verdict === 'BAD_SIGNATURE' || verdict === 'HASH_MISMATCH')
-		cache?.set(hash, verdict);
 	return verdict === true ? { ok: true, record } : { ok: false, reason: verdict, record };
 }
 
@@ -421,13 +429,22 @@ export function decisionRefusal(
 	siteId: string,
 	change: RecordChange,
 	keys: ReadonlyMap<string, KeyBinding>,
-	cache?: Map<string, true | Forgery>
+	cache?: Map<string, true | Forgery>,
+	/** The receiver's clock (the relay's): a decision dated later than this is refused. */
+	now?: number
 ): Refusal | null {
 	if (change.map !== 'decisions' || change.action === 'delete') return null;
 	const at = { map: change.map, key: change.key };
 	const checked = checkDecision(change.key, change.value, keys, cache);
 	if (!checked.ok)
 		return { code: 'INVALID_SIGNATURE', message: `decision refused: ${checked.reason}`, ...at };
+	// Dated in the future, a decision would outlive its key's revocation (checked against `at`).
+	if (now !== undefined && Date.parse(checked.record.at) > now + FUTURE_ALLOWANCE_MS)
+		return {
+			code: 'INVALID_RECORD',
+			message: 'a decision cannot be dated in the future; check this device’s clock',
+			...at
+		};
 	if (checked.record.signer !== claims.sub || checked.record.site !== siteId)
 		return {
 			code: 'NOT_OWN_RECORD',
