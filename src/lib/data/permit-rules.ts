@@ -16,6 +16,7 @@ const FROZEN = [
 	'gasTests',
 	'isolations',
 	'heightMetres',
+	'effectiveGrade',
 	'siteId',
 	'number',
 	'createdAt',
@@ -46,6 +47,21 @@ export function permitRefusal(claims: Claims, change: RecordChange): Refusal | n
 	// Approvers signed for a submission: its content stays as it was, unless it is resubmitted (a
 	// new round, where earlier decisions stop counting) or cancelled.
 	const resubmitted = after.lifecycle === 'submitted' && after.submittedAt !== before.submittedAt;
+	// A new round is later than the last: going back to an earlier round would bring its
+	// decisions back to count for content they never saw.
+	if (
+		resubmitted &&
+		!(
+			typeof after.submittedAt === 'string' &&
+			typeof before.submittedAt === 'string' &&
+			Date.parse(after.submittedAt) > Date.parse(before.submittedAt)
+		)
+	)
+		return {
+			code: 'READ_ONLY',
+			message: 'a resubmission is later than the submission it replaces',
+			...at
+		};
 	if (resubmitted || after.lifecycle === 'cancelled') {
 		if (
 			after.lifecycle === 'cancelled' &&

@@ -364,6 +364,10 @@ describe('the permit records', () => {
 		expect(change({ ...p, zone: 'tank-2' })?.code).toBe('READ_ONLY');
 		expect(change({ ...p, people: [] })?.code).toBe('READ_ONLY');
 		expect(change({ ...p, zone: 'tank-2', submittedAt: '2026-11-28T02:00:00.000Z' })).toBeNull();
+		// Never back to an earlier round (its decisions would count for the new content).
+		expect(change({ ...p, zone: 'tank-2', submittedAt: '2026-11-28T00:00:00.000Z' })?.code).toBe(
+			'READ_ONLY'
+		);
 		expect(change({ ...p, lifecycle: 'cancelled' })).toBeNull();
 		expect(
 			permitRefusal(lead.actor.claims, { map: 'permits', key: p.id, action: 'delete' })?.code
@@ -397,7 +401,7 @@ describe('the permit records', () => {
 		view = views(s, '2026-12-02T02:30:00.000Z')[0]!;
 		expect(view.timeline.status).toBe('suspended');
 		expect(() => actOnPermit(s.control, view, lead, { action: 'suspend', reason: 'x' })).toThrow(
-			'already suspended'
+			'ALREADY_SUSPENDED'
 		);
 		actOnPermit(
 			s.control,
@@ -418,16 +422,26 @@ describe('the permit records', () => {
 				at('2026-12-02T04:00:00.000Z')
 			)
 		).toThrow('EXTENSION_PAST_LIMIT');
+		// Into the night the work would be grade 1 (8 h, lead → safety): a new permit, not this one.
+		expect(() =>
+			actOnPermit(
+				s.control,
+				view,
+				lead,
+				{ action: 'extend', until: '2026-12-03T07:00:00.000Z', reason: '' },
+				at('2026-12-02T04:00:00.000Z')
+			)
+		).toThrow('EXTENSION_RAISES_GRADE');
 		actOnPermit(
 			s.control,
 			view,
 			lead,
-			{ action: 'extend', until: '2026-12-03T07:00:00.000Z', reason: '未完工' },
+			{ action: 'extend', until: '2026-12-02T09:30:00.000Z', reason: '未完工' },
 			at('2026-12-02T04:00:00.000Z')
 		);
 		expect(views(s, '2026-12-02T08:00:00.000Z')[0]!.timeline).toMatchObject({
 			status: 'active',
-			until: '2026-12-03T07:00:00.000Z'
+			until: '2026-12-02T09:30:00.000Z'
 		});
 		actOnPermit(
 			s.control,
@@ -442,7 +456,7 @@ describe('the permit records', () => {
 				action: 'resume',
 				reason: ''
 			})
-		).toThrow('closed');
+		).toThrow('NOT_LIVE');
 	});
 });
 
@@ -456,7 +470,7 @@ describe('the site calendar', () => {
 				weekendsAreHolidays: true
 			})
 		).toThrow(AccessError);
-		const p = savePermit(
+		const before = savePermit(
 			s.control,
 			s.site,
 			lead!.actor,
@@ -468,9 +482,22 @@ describe('the site calendar', () => {
 			holidays: [' 2026-12-02', '2026-12-02', ''],
 			weekendsAreHolidays: true
 		});
-		const view = views(s, T0).find((v) => v.permit.id === p.id)!;
-		expect(view).toMatchObject({ grade: 'first', raised: true });
-		expect(view.chain.steps.map((x) => x.role)).toEqual(['project_lead', 'safety']);
+		// Submitted after: raised, with the longer chain.
+		const after = savePermit(
+			s.control,
+			s.site,
+			lead!.actor,
+			{ ...hotWork(), submit: true },
+			new Date(T0)
+		);
+		const raised = views(s, T0).find((v) => v.permit.id === after.id)!;
+		expect(raised).toMatchObject({ grade: 'first', raised: true });
+		expect(raised.permit.effectiveGrade).toBe('first');
+		expect(raised.chain.steps.map((x) => x.role)).toEqual(['project_lead', 'safety']);
+		// Submitted before: keeps the grade and chain it was submitted (and maybe approved) under.
+		const kept = views(s, T0).find((v) => v.permit.id === before.id)!;
+		expect(kept).toMatchObject({ grade: 'second', raised: false });
+		expect(kept.chain.steps.map((x) => x.role)).toEqual(['safety']);
 	});
 });
 

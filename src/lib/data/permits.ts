@@ -9,11 +9,12 @@ import type * as Y from 'yjs';
 import {
 	checkPermit,
 	clashes,
-	effectiveGrade,
+	extensionProblem,
+	gradeOf,
+	localDate,
 	PERMIT_CATALOGUE,
 	permitKind,
 	permitStatus,
-	windowFacts,
 	blocks,
 	type Certificate,
 	type Clash,
@@ -145,6 +146,11 @@ export const Permit = defineRecord({
 			v.maxLength(30)
 		),
 		heightMetres: v.optional(v.nullable(v.pipe(v.number(), v.minValue(0), v.maxValue(1000)))),
+		/**
+		 * The grade fixed at submission (raised for night or a holiday as the site's calendar said
+		 * then): later calendar edits do not move a permit to another chain or validity.
+		 */
+		effectiveGrade: v.optional(text(40)),
 		lifecycle: v.picklist(['draft', 'submitted', 'cancelled']),
 		/** Each submission is a new approval round (decisions about an earlier one stop counting). */
 		submittedAt: v.optional(isoTime),
@@ -309,6 +315,8 @@ export interface PermitView {
 	approval: WorkerApproval;
 	actions: PermitAction[];
 	timeline: PermitTimeline;
+	/** The site's calendar it was judged with (night, holidays). */
+	calendar: PermitCalendar;
 }
 
 export interface PermitReadContext {
@@ -335,11 +343,7 @@ export function permitView(
 	actions: PermitAction[] = permitActions(ctx.control, permit.id)
 ): PermitView {
 	const calendar = permitCalendar(ctx.control, ctx.timeZone);
-	const kind = permitKind(permit.kind);
-	const graded = kind
-		? effectiveGrade(kind, permit.grade, windowFacts(permit.validFrom, permit.validUntil, calendar))
-		: null;
-	const grade = graded?.grade.code ?? permit.grade;
+	const grade = gradeOf(permit, calendar)?.code ?? permit.grade;
 	const chain = permitChainOf(ctx.control.getMap('settings'), permit.kind, grade);
 	const decisions = ctx.decisions ?? new DecisionIndex(ctx.control.getMap('decisions').entries());
 	const keys = ctx.keys ?? keyBindings(ctx.org.getMap('keys'));
@@ -374,7 +378,16 @@ export function permitView(
 		at,
 		calendar
 	);
-	return { permit, grade, raised: graded?.raised ?? false, chain, approval, actions, timeline };
+	return {
+		permit,
+		grade,
+		raised: grade !== permit.grade,
+		chain,
+		approval,
+		actions,
+		timeline,
+		calendar
+	};
 }
 
 /** Every permit of the site (readable ones), as seen at `at`. */
@@ -521,7 +534,12 @@ export function savePermit(
 		if (blocks(problems)) throw new PermitRefused(problems);
 	}
 	const now = at.toISOString();
-	const day = now.slice(0, 10).replaceAll('-', '');
+	// The site's date (a permit opened at 07:00 in Shanghai is that day's, not yesterday's UTC).
+	const day = localDate(at, site.timeZone).replaceAll('-', '');
+	// The grade is fixed with the submission: the chain and validity it decides stay as approved.
+	const fixed = input.submit
+		? gradeOf({ ...input }, permitCalendar(control, site.timeZone))?.code
+		: undefined;
 	const number = before.ok
 		? before.record.number
 		: `${KIND_PREFIX[input.kind] ?? 'ZY'}-${day}-${id.slice(-6).toUpperCase()}`;
@@ -543,6 +561,7 @@ export function savePermit(
 		isolations: input.isolations,
 		...(input.heightMetres != null ? { heightMetres: input.heightMetres } : {}),
 		...(input.template ? { template: input.template } : {}),
+		...(fixed ? { effectiveGrade: fixed } : {}),
 		lifecycle: input.submit ? 'submitted' : 'draft',
 		...(input.submit ? { submittedAt: now, submittedBy: actor.claims.sub } : {}),
 		createdAt: before.ok ? before.record.createdAt : now,
@@ -573,6 +592,24 @@ export function cancelPermit(
  * Suspends, resumes, extends or closes a permit: refused when the permit is not in a state where
  * the action makes sense, or when an extension goes past the kind's longest validity.
  */
+export const PERMIT_ACTION_ERRORS = [
+	'NOT_LIVE',
+	'ALREADY_SUSPENDED',
+	'NOT_SUSPENDED',
+	'REASON_REQUIRED',
+	'EXTENSION_NOT_LATER',
+	'EXTENSION_PAST_LIMIT',
+	'EXTENSION_RAISES_GRADE'
+] as const;
+
+/** Why an action on a permit is refused (the code is the message; the UI says it in Chinese). */
+export class PermitActionError extends RangeError {
+	constructor(readonly code: (typeof PERMIT_ACTION_ERRORS)[number]) {
+		super(code);
+		this.name = 'PermitActionError';
+	}
+}
+
 export function actOnPermit(
 	control: Y.Doc,
 	view: PermitView,
@@ -582,20 +619,21 @@ export function actOnPermit(
 ): PermitAction {
 	const s = view.timeline.status;
 	const live = s === 'active' || s === 'suspended' || s === 'scheduled';
-	if (!live) throw new RangeError(`a ${s} permit cannot be changed`);
-	if (input.action === 'suspend' && s === 'suspended') throw new RangeError('already suspended');
-	if (input.action === 'resume' && s !== 'suspended') throw new RangeError('not suspended');
+	if (!live) throw new PermitActionError('NOT_LIVE');
+	if (input.action === 'suspend' && s === 'suspended')
+		throw new PermitActionError('ALREADY_SUSPENDED');
+	if (input.action === 'resume' && s !== 'suspended') throw new PermitActionError('NOT_SUSPENDED');
 	if (input.action === 'suspend' && !input.reason.trim())
-		throw new RangeError('say why the work is suspended');
+		throw new PermitActionError('REASON_REQUIRED');
 	if (input.action === 'extend') {
-		const kind = permitKind(view.permit.kind);
-		const grade = kind?.grades.find((g) => g.code === view.grade);
-		const limit =
-			Date.parse(view.permit.validFrom) +
-			(grade?.maxTotalHours ?? grade?.maxHours ?? 0) * 3_600_000;
 		if (!input.until || !(Date.parse(input.until) > Date.parse(view.timeline.until)))
-			throw new RangeError('an extension ends later than the permit does now');
-		if (Date.parse(input.until) > limit) throw new RangeError('EXTENSION_PAST_LIMIT');
+			throw new PermitActionError('EXTENSION_NOT_LATER');
+		const problem = extensionProblem(
+			{ ...view.permit, effectiveGrade: view.grade },
+			input.until,
+			view.calendar
+		);
+		if (problem) throw new PermitActionError(problem);
 	}
 	const record: PermitAction = {
 		schema: 1,

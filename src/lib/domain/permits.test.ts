@@ -7,7 +7,9 @@ import {
 	checkPermit,
 	clashes,
 	effectiveGrade,
+	extensionProblem,
 	heightGrade,
+	latestEnd,
 	PERMIT_CATALOGUE,
 	PERMIT_KIND_CODES,
 	permitAccess,
@@ -348,27 +350,33 @@ describe('status at an instant', () => {
 		expect(s('2026-12-02T09:00:00.000Z')).toBe('closed');
 	});
 
-	test('an extension counts within the longest validity only', () => {
-		// Grade 2 hot work: 72 h from the start at most.
+	test('an extension counts within the longest validity only, and never into a raised grade', () => {
+		// Grade 2 hot work, Wednesday 09:00–15:00: extended to 17:30 the same day.
 		const ok = [
+			{
+				action: 'extend' as const,
+				at: '2026-12-02T06:00:00.000Z',
+				until: '2026-12-02T09:30:00.000Z'
+			}
+		];
+		const t = permitStatus(base, 'approved', ok, at('2026-12-02T08:00:00.000Z'), CAL);
+		expect(t).toMatchObject({ status: 'active', until: '2026-12-02T09:30:00.000Z' });
+		// Into the night it would be grade 1 (8 h, a longer chain): refused, it ends at 15:00.
+		const night = [
 			{
 				action: 'extend' as const,
 				at: '2026-12-02T06:00:00.000Z',
 				until: '2026-12-03T07:00:00.000Z'
 			}
 		];
-		const t = permitStatus(base, 'approved', ok, at('2026-12-02T08:00:00.000Z'), CAL);
-		expect(t).toMatchObject({ status: 'active', until: '2026-12-03T07:00:00.000Z' });
-		const tooFar = [
-			{
-				action: 'extend' as const,
-				at: '2026-12-02T06:00:00.000Z',
-				until: '2026-12-06T07:00:00.000Z'
-			}
-		];
-		const r = permitStatus(base, 'approved', tooFar, at('2026-12-02T08:00:00.000Z'), CAL);
+		expect(extensionProblem(base, '2026-12-03T07:00:00.000Z', CAL)).toBe('EXTENSION_RAISES_GRADE');
+		const r = permitStatus(base, 'approved', night, at('2026-12-02T08:00:00.000Z'), CAL);
 		expect(r.status).toBe('expired');
 		expect(r.refusedExtensions).toHaveLength(1);
+		// Past 72 h from the start.
+		const long = { ...base, grade: 'second', effectiveGrade: 'second' };
+		expect(extensionProblem(long, '2026-12-06T07:00:00.000Z', CAL)).toBe('EXTENSION_PAST_LIMIT');
+		expect(latestEnd(long, CAL)).toBe('2026-12-05T01:00:00.000Z');
 		// Temporary power: 15 days, extendable to 30.
 		const power = {
 			...base,

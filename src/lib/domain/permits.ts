@@ -766,13 +766,78 @@ export interface PermitTimeline {
 	since: string | null;
 }
 
+/** What the status and extension rules need of a permit. */
+export type PermitWindowFacts = Pick<PermitDraft, 'kind' | 'grade' | 'validFrom' | 'validUntil'> & {
+	/** The grade fixed when it was submitted (raised for night or a holiday then). */
+	effectiveGrade?: string | null;
+};
+
+/** The grade a permit is run under: the one fixed at submission, else worked out now. */
+export function gradeOf(
+	permit: PermitWindowFacts,
+	calendar: PermitCalendar,
+	catalogue: PermitCatalogue = PERMIT_CATALOGUE
+): PermitGrade | null {
+	const kind = permitKind(permit.kind, catalogue);
+	if (!kind) return null;
+	if (permit.effectiveGrade) {
+		const fixed = kind.grades.find((g) => g.code === permit.effectiveGrade);
+		if (fixed) return fixed;
+	}
+	return (
+		effectiveGrade(
+			kind,
+			permit.grade,
+			windowFacts(permit.validFrom, permit.validUntil, calendar, catalogue)
+		)?.grade ?? null
+	);
+}
+
+/** The latest end an extension may give (the grade's longest total validity from the start). */
+export function latestEnd(
+	permit: PermitWindowFacts,
+	calendar: PermitCalendar,
+	catalogue: PermitCatalogue = PERMIT_CATALOGUE
+): string {
+	const g = gradeOf(permit, calendar, catalogue);
+	return new Date(
+		Date.parse(permit.validFrom) + (g ? (g.maxTotalHours ?? g.maxHours) : 0) * HOUR
+	).toISOString();
+}
+
+/**
+ * Why a permit cannot be extended to `until` (null: it can): past the grade's longest validity,
+ * or into the night or a holiday that would raise its grade (hot work approved for the day does
+ * not run on into the night: that needs a permit of the higher grade and its chain).
+ */
+export function extensionProblem(
+	permit: PermitWindowFacts,
+	until: string,
+	calendar: PermitCalendar,
+	catalogue: PermitCatalogue = PERMIT_CATALOGUE
+): 'EXTENSION_PAST_LIMIT' | 'EXTENSION_RAISES_GRADE' | null {
+	const kind = permitKind(permit.kind, catalogue);
+	const current = gradeOf(permit, calendar, catalogue);
+	if (!kind || !current) return 'EXTENSION_PAST_LIMIT';
+	if (Date.parse(until) > Date.parse(latestEnd(permit, calendar, catalogue)))
+		return 'EXTENSION_PAST_LIMIT';
+	const extended = effectiveGrade(
+		kind,
+		permit.grade,
+		windowFacts(permit.validFrom, until, calendar, catalogue)
+	);
+	if (extended && kind.grades.indexOf(extended.grade) < kind.grades.indexOf(current))
+		return 'EXTENSION_RAISES_GRADE';
+	return null;
+}
+
 /**
  * A permit's status at `at`: from its lifecycle (draft, submitted, cancelled), the approval the
  * signed decisions establish, and the staff's actions. It expires by itself at the end of its
- * window; an extension counts only within the kind's longest total validity.
+ * window; an extension counts only within the grade's longest validity and without raising it.
  */
 export function permitStatus(
-	permit: Pick<PermitDraft, 'kind' | 'grade' | 'validFrom' | 'validUntil'> & {
+	permit: PermitWindowFacts & {
 		lifecycle: 'draft' | 'submitted' | 'cancelled';
 	},
 	approval: 'pending' | 'approved' | 'rejected' | 'returned' | 'none',
@@ -788,20 +853,10 @@ export function permitStatus(
 	if (permit.lifecycle === 'draft' || approval === 'none') return { ...base, status: 'draft' };
 	if (approval !== 'approved') return { ...base, status: approval };
 
-	const kind = permitKind(permit.kind, catalogue);
-	const graded = kind
-		? effectiveGrade(
-				kind,
-				permit.grade,
-				windowFacts(permit.validFrom, permit.validUntil, calendar, catalogue)
-			)
-		: null;
-	const limitHours = graded ? (graded.grade.maxTotalHours ?? graded.grade.maxHours) : 0;
-	const limit = Date.parse(permit.validFrom) + limitHours * HOUR;
 	const t = at.getTime();
 	let suspended = false;
 	let since: string | null = permit.validFrom;
-	const ordered = [...actions].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+	const ordered = [...actions].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 	for (const a of ordered) {
 		if (Date.parse(a.at) > t) break;
 		// Nothing acts on a permit after it ended (closed, or expired before the action).
@@ -814,7 +869,11 @@ export function permitStatus(
 			suspended = false;
 			since = a.at;
 		} else if (a.action === 'extend' && a.until) {
-			if (Date.parse(a.until) <= limit && a.until > until) until = a.until;
+			if (
+				Date.parse(a.until) > Date.parse(until) &&
+				extensionProblem(permit, a.until, calendar, catalogue) === null
+			)
+				until = new Date(Date.parse(a.until)).toISOString();
 			else refusedExtensions.push(a);
 		}
 	}

@@ -1136,6 +1136,13 @@ export const zhCN = {
 	'permits.detail.limit': '最长有效至 {time}',
 	'permits.detail.actionSaved': '已{action}',
 	'permits.detail.actionRefused': '操作被拒绝：{reason}',
+	'permits.actErr.NOT_LIVE': '该作业票已结束（已关闭、过期或作废），不能再操作',
+	'permits.actErr.ALREADY_SUSPENDED': '该作业票已暂停',
+	'permits.actErr.NOT_SUSPENDED': '该作业票未暂停，无需恢复',
+	'permits.actErr.REASON_REQUIRED': '暂停作业须填写原因',
+	'permits.actErr.EXTENSION_NOT_LATER': '延期后的结束时间须晚于当前结束时间',
+	'permits.actErr.EXTENSION_RAISES_GRADE':
+		'延期后将进入夜间或节假日，作业须升级管理，不能延期，请按升级后的级别重新开票。',
 	'permits.detail.history': '操作记录',
 	'permits.detail.noActions': '暂无暂停、延期或关闭记录',
 	'permits.detail.extensionRefused': '超限，未生效',
@@ -2371,6 +2378,14 @@ export const en: Messages = {
 	'permits.detail.limit': 'Valid at the latest until {time}',
 	'permits.detail.actionSaved': '{action}: done',
 	'permits.detail.actionRefused': 'Refused: {reason}',
+	'permits.actErr.NOT_LIVE':
+		'This permit has ended (closed, expired or cancelled): nothing more can be done',
+	'permits.actErr.ALREADY_SUSPENDED': 'This permit is already suspended',
+	'permits.actErr.NOT_SUSPENDED': 'This permit is not suspended',
+	'permits.actErr.REASON_REQUIRED': 'Say why the work is suspended',
+	'permits.actErr.EXTENSION_NOT_LATER': 'The new end must be later than the current one',
+	'permits.actErr.EXTENSION_RAISES_GRADE':
+		'Extended, the work would run into the night or a holiday and need a higher grade: not extended; issue a permit of that grade.',
 	'permits.detail.history': 'History',
 	'permits.detail.noActions': 'No suspensions, extensions or closings',
 	'permits.detail.extensionRefused': 'Past the limit: not counted',

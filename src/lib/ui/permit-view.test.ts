@@ -37,6 +37,7 @@ function view(
 		permit: { id, siteId: 'S1', zone: zoneId, validFrom } as PermitView['permit'],
 		grade: 'single',
 		raised: false,
+		calendar: { timeZone: 'Asia/Shanghai' },
 		chain,
 		approval: {
 			application: `permit:${id}`,
