@@ -89,7 +89,9 @@ export function authorize(
 		// The machine decides the work: a crane's interlock asks about the crane driver's ticket.
 		workType = eq.workType;
 		zoneId = eq.zone ?? zoneId;
-		if (eq.permitKinds.length > 0 && zoneId)
+		// A machine that needs a permit needs one even without a zone (a mobile crane: a permit of
+		// its kinds anywhere on site, naming the worker in the machine's role).
+		if (eq.permitKinds.length > 0)
 			needsPermit = { kinds: eq.permitKinds, roleWorkType: eq.workType };
 	}
 	if (zoneId) {
@@ -131,7 +133,7 @@ export function authorize(
 	if (insideSite && q.onSite === false) reasons.push({ code: 'NOT_ON_SITE', severity: 'warn' });
 
 	let permitId: string | null = null;
-	if (needsPermit && zoneId) {
+	if (needsPermit) {
 		const access = permitAccess(
 			q.worker,
 			zoneId,

@@ -640,6 +640,50 @@ describe('authorize: doors and interlocks', () => {
 		).toEqual(['NOT_ON_SITE']);
 	});
 
+	it('a mobile crane (no zone) that needs a lifting permit does not start without one', async () => {
+		const s = await world();
+		const lead = s.staff[0]!.actor;
+		saveEquipment(s.control, 'S1', lead, {
+			id: 'crane-m',
+			name: '2# 履带吊',
+			kind: '履带起重机',
+			workType: 'crane_operator',
+			zone: null,
+			permitKinds: ['lifting'],
+			outOfService: false
+		});
+		const start = () => ask(s, { workerId: 'driver', action: 'operate', equipment: 'crane-m' });
+		expect(start()).toMatchObject({
+			allow: false,
+			reasons: [{ code: 'PERMIT_REQUIRED', zone: null }]
+		});
+		const p = savePermit(
+			s.control,
+			s.site,
+			lead,
+			{
+				...hotWork({ gasTests: [], isolations: [] }),
+				kind: 'lifting',
+				grade: 'third',
+				zone: 'yard',
+				work: '吊装冷却塔风机',
+				people: [
+					{ workerId: 'driver', contractorId: 'C1', name: '钱司机', role: 'crane_operator' },
+					{ workerId: 'rigger', contractorId: 'C1', name: '赵司索', role: 'signaller' },
+					{ workerId: 'watch', contractorId: 'C1', name: '孙监护', role: 'guardian' }
+				],
+				submit: true
+			},
+			new Date(T0)
+		);
+		await approvePermit(s, p.id);
+		expect(start()).toMatchObject({ allow: true, permit: p.id });
+		// The signaller on the same permit may not drive it.
+		expect(codes(ask(s, { workerId: 'rigger', action: 'operate', equipment: 'crane-m' }))).toEqual(
+			expect.arrayContaining(['PERMIT_ROLE_MISMATCH'])
+		);
+	});
+
 	it('refuses a change the access rules refuse (a gate cannot write permits)', () => {
 		const s = setup();
 		const gate: Actor = {

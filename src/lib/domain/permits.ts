@@ -971,7 +971,7 @@ export const ACCESS_REASON_CODES = [
 export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];
 
 export type AccessReason =
-	| { code: 'PERMIT_REQUIRED'; severity: 'deny'; zone: string; kinds: string[] }
+	| { code: 'PERMIT_REQUIRED'; severity: 'deny'; zone: string | null; kinds: string[] }
 	| {
 			code: 'PERMIT_NOT_ACTIVE';
 			severity: 'deny';
@@ -1010,7 +1010,8 @@ export interface PermitOnRecord {
  */
 export function permitAccess(
 	worker: { workerId: string; contractorId: string },
-	zone: string,
+	/** The zone, or null: a permit of `kinds` in any zone (a machine without a fixed place). */
+	zone: string | null,
 	kinds: readonly string[],
 	permits: readonly PermitOnRecord[],
 	roleWorkType: string | null = null,
@@ -1018,7 +1019,7 @@ export function permitAccess(
 ): { allow: boolean; reasons: AccessReason[]; permit: PermitOnRecord | null } {
 	const mine = permits.filter(
 		(p) =>
-			p.zone === zone &&
+			(zone === null || p.zone === zone) &&
 			(kinds.length === 0 || kinds.includes(p.kind)) &&
 			p.people.some((x) => x.workerId === worker.workerId && x.contractorId === worker.contractorId)
 	);
@@ -1037,7 +1038,9 @@ export function permitAccess(
 	if (fit) return { allow: true, reasons: [], permit: fit };
 	if (active.length > 0) {
 		const p = active[0]!;
-		const role = p.people.find((x) => x.workerId === worker.workerId)!.role;
+		const role = p.people.find(
+			(x) => x.workerId === worker.workerId && x.contractorId === worker.contractorId
+		)!.role;
 		return {
 			allow: false,
 			permit: p,
