@@ -170,6 +170,7 @@ export const DOC_MAPS = {
 		'acks',
 		'permits',
 		'permitActions',
+		'permitReadings',
 		'zones',
 		'assignments',
 		'equipment',
@@ -185,7 +186,7 @@ export const DOC_MAPS = {
 export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
 	// Un-revoking a token by deleting its entry would bring a lost device back.
 	org: ['revoked'],
-	control: ['decisions', 'verifications', 'acks', 'permitActions'],
+	control: ['decisions', 'verifications', 'acks', 'permitActions', 'permitReadings'],
 	events: ['attendance', 'alerts', 'alertActions', 'pings']
 };
 
@@ -347,7 +348,10 @@ export function authorizeChange(
 				...at
 			};
 	}
-	if (doc.kind === 'control' && (change.map === 'permits' || change.map === 'permitActions')) {
+	if (
+		doc.kind === 'control' &&
+		['permits', 'permitActions', 'permitReadings'].includes(change.map)
+	) {
 		const refusal = permitRefusal(claims, change);
 		if (refusal) return refusal;
 	}

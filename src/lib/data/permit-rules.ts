@@ -25,12 +25,12 @@ const FROZEN = [
 
 export function permitRefusal(claims: Claims, change: RecordChange): Refusal | null {
 	const at = { map: change.map, key: change.key };
-	if (change.map === 'permitActions') {
+	if (change.map === 'permitActions' || change.map === 'permitReadings') {
 		const by = (change.value as { by?: unknown } | undefined)?.by;
 		if (by !== claims.sub)
 			return {
 				code: 'NOT_OWN_RECORD',
-				message: 'a permit action is recorded in one’s own name',
+				message: 'a permit action or reading is recorded in one’s own name',
 				...at
 			};
 		return null;

@@ -22,6 +22,8 @@ import {
 	saveEquipment,
 	saveZone,
 	setPermitSettings,
+	permitProblems,
+	recordReading,
 	signPermitQr,
 	sitePermits,
 	type PermitCheckSite,
@@ -457,6 +459,75 @@ describe('the permit records', () => {
 				reason: ''
 			})
 		).toThrow('NOT_LIVE');
+	});
+});
+
+describe('readings after submission (gas tests, isolations)', () => {
+	it('a retest and a lock-out confirmed after submission clear the approval check, no new round', async () => {
+		const s = setup();
+		const lead = s.staff[0]!.actor;
+		const p = savePermit(
+			s.control,
+			s.site,
+			lead,
+			{
+				...hotWork({
+					gasTests: [{ at: '2026-12-02T00:00:00.000Z', o2Pct: 20.9, lelPct: 0, by: 'p0' }],
+					isolations: [{ point: 'V-101', method: '上锁挂牌' }]
+				}),
+				submit: true
+			},
+			new Date(T0)
+		);
+		const approveCheck = (at: string) => {
+			const v = views(s, at)[0]!;
+			return permitProblems(s.control, { ...v.permit, ...v.facts }, s.site, 'approve', new Date(at))
+				.filter((x) => x.severity === 'block')
+				.map((x) => x.code)
+				.sort();
+		};
+		// An hour-old test and an unconfirmed isolation block the final signature.
+		expect(approveCheck('2026-12-02T00:55:00.000Z')).toEqual([
+			'GAS_TEST_STALE',
+			'ISOLATION_UNCONFIRMED'
+		]);
+		const view = views(s, '2026-12-02T00:50:00.000Z')[0]!;
+		recordReading(
+			s.control,
+			view,
+			lead,
+			{ kind: 'gas', o2Pct: 20.8, lelPct: 0 },
+			new Date('2026-12-02T00:50:00.000Z')
+		);
+		recordReading(
+			s.control,
+			view,
+			lead,
+			{ kind: 'isolation', point: 'V-101' },
+			new Date('2026-12-02T00:52:00.000Z')
+		);
+		expect(approveCheck('2026-12-02T00:55:00.000Z')).toEqual([]);
+		const after = views(s, '2026-12-02T00:55:00.000Z')[0]!;
+		expect(after.facts.isolations[0]).toMatchObject({
+			confirmedBy: 'p0',
+			confirmedAt: '2026-12-02T00:52:00.000Z'
+		});
+		expect(after.facts.gasTests).toHaveLength(2);
+		// The signed content and round did not change.
+		expect(after.permit.submittedAt).toBe(p.submittedAt);
+		expect(after.permit.gasTests).toHaveLength(1);
+		// Readings are in one's own name, on points the permit lists.
+		expect(
+			permitRefusal(lead.claims, {
+				map: 'permitReadings',
+				key: 'k',
+				action: 'add',
+				value: { by: 'p9' }
+			})?.code
+		).toBe('NOT_OWN_RECORD');
+		expect(() =>
+			recordReading(s.control, view, lead, { kind: 'isolation', point: 'V-999' })
+		).toThrow('no such isolation point');
 	});
 });
 

@@ -182,6 +182,40 @@ export const PermitAction = defineRecord({
 });
 export type PermitAction = v.InferOutput<typeof PermitAction.validate>;
 
+/**
+ * control.permitReadings[ULID]: a gas test or an isolation confirmed after the permit was
+ * submitted — facts about the work face, recorded by whoever measured or locked out, in their own
+ * name, not part of what the approvers signed (a retest before the final signature, or before
+ * work resumes, needs no new round).
+ */
+export const PermitReading = defineRecord({
+	name: 'PermitReading',
+	version: 1,
+	validate: v.variant('kind', [
+		v.object({
+			schema: v.literal(1),
+			id: v.pipe(v.string(), v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/)),
+			permitId: id,
+			kind: v.literal('gas'),
+			o2Pct: v.pipe(v.number(), v.minValue(0), v.maxValue(100)),
+			lelPct: v.pipe(v.number(), v.minValue(0), v.maxValue(100)),
+			toxic: v.optional(text(200)),
+			at: isoTime,
+			by: text(64)
+		}),
+		v.object({
+			schema: v.literal(1),
+			id: v.pipe(v.string(), v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/)),
+			permitId: id,
+			kind: v.literal('isolation'),
+			point: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+			at: isoTime,
+			by: text(64)
+		})
+	])
+});
+export type PermitReading = v.InferOutput<typeof PermitReading.validate>;
+
 /** control.settings['permits']: what counts as a holiday at this site (grade raising). */
 export const PermitSettings = defineRecord({
 	name: 'PermitSettings',
@@ -317,6 +351,42 @@ export interface PermitView {
 	timeline: PermitTimeline;
 	/** The site's calendar it was judged with (night, holidays). */
 	calendar: PermitCalendar;
+	/** Gas tests and isolations: the permit's own, with the readings recorded since. */
+	facts: Pick<Permit, 'gasTests' | 'isolations'>;
+}
+
+export function permitReadings(control: DocLike, permitId?: string): PermitReading[] {
+	return readAll(control.getMap('permitReadings'), PermitReading)
+		.filter((r) => permitId === undefined || r.permitId === permitId)
+		.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** The permit's gas tests and isolations with the readings recorded after submission. */
+export function permitFacts(
+	permit: Permit,
+	readings: readonly PermitReading[]
+): Pick<Permit, 'gasTests' | 'isolations'> {
+	const gasTests = [...permit.gasTests];
+	const confirmed = new Map<string, PermitReading>();
+	for (const r of readings) {
+		if (r.kind === 'gas')
+			gasTests.push({
+				at: r.at,
+				o2Pct: r.o2Pct,
+				lelPct: r.lelPct,
+				...(r.toxic ? { toxic: r.toxic } : {}),
+				by: r.by
+			});
+		else if (!confirmed.has(r.point)) confirmed.set(r.point, r);
+	}
+	gasTests.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+	const isolations = permit.isolations.map((i) => {
+		const r = confirmed.get(i.point);
+		return (i.confirmedBy && i.confirmedAt) || !r
+			? i
+			: { ...i, confirmedBy: r.by, confirmedAt: r.at };
+	});
+	return { gasTests, isolations };
 }
 
 export interface PermitReadContext {
@@ -340,7 +410,8 @@ export function permitView(
 	permit: Permit,
 	ctx: PermitReadContext,
 	at: Date,
-	actions: PermitAction[] = permitActions(ctx.control, permit.id)
+	actions: PermitAction[] = permitActions(ctx.control, permit.id),
+	readings: PermitReading[] = permitReadings(ctx.control, permit.id)
 ): PermitView {
 	const calendar = permitCalendar(ctx.control, ctx.timeZone);
 	const grade = gradeOf(permit, calendar)?.code ?? permit.grade;
@@ -386,7 +457,8 @@ export function permitView(
 		approval,
 		actions,
 		timeline,
-		calendar
+		calendar,
+		facts: permitFacts(permit, readings)
 	};
 }
 
@@ -402,8 +474,19 @@ export function sitePermits(ctx: PermitReadContext, at: Date): PermitView[] {
 	const byPermit = new Map<string, PermitAction[]>();
 	for (const a of actions)
 		(byPermit.get(a.permitId) ?? byPermit.set(a.permitId, []).get(a.permitId)!).push(a);
+	const readingsOf = new Map<string, PermitReading[]>();
+	for (const r of permitReadings(ctx.control))
+		(readingsOf.get(r.permitId) ?? readingsOf.set(r.permitId, []).get(r.permitId)!).push(r);
 	return permits
-		.map((p) => permitView(p, { ...ctx, decisions, keys }, at, byPermit.get(p.id) ?? []))
+		.map((p) =>
+			permitView(
+				p,
+				{ ...ctx, decisions, keys },
+				at,
+				byPermit.get(p.id) ?? [],
+				readingsOf.get(p.id) ?? []
+			)
+		)
 		.sort((a, b) => (a.permit.validFrom < b.permit.validFrom ? 1 : -1));
 }
 
@@ -652,6 +735,53 @@ export function actOnPermit(
 		'permitActions',
 		record.id,
 		PermitAction,
+		record
+	);
+}
+
+/**
+ * Records a gas test or confirms an isolation on a submitted permit, in the actor's name, now.
+ * Out-of-range readings are recorded too (they block approval and say why): a measurement is a
+ * fact, not a request.
+ */
+export function recordReading(
+	control: Y.Doc,
+	view: PermitView,
+	actor: Actor,
+	input:
+		| { kind: 'gas'; o2Pct: number; lelPct: number; toxic?: string }
+		| { kind: 'isolation'; point: string },
+	at = new Date()
+): PermitReading {
+	const s = view.timeline.status;
+	if (['draft', 'cancelled', 'closed', 'expired', 'rejected', 'returned'].includes(s))
+		throw new PermitActionError('NOT_LIVE');
+	if (input.kind === 'isolation' && !view.permit.isolations.some((i) => i.point === input.point))
+		throw new RangeError('no such isolation point on this permit');
+	const base = {
+		schema: 1 as const,
+		id: newUlid(at.getTime()),
+		permitId: view.permit.id,
+		at: at.toISOString(),
+		by: actor.claims.sub
+	};
+	const record: PermitReading =
+		input.kind === 'gas'
+			? {
+					...base,
+					kind: 'gas',
+					o2Pct: input.o2Pct,
+					lelPct: input.lelPct,
+					...(input.toxic?.trim() ? { toxic: input.toxic.trim() } : {})
+				}
+			: { ...base, kind: 'isolation', point: input.point };
+	return putRecord(
+		control,
+		controlDoc(view.permit.siteId),
+		actor,
+		'permitReadings',
+		record.id,
+		PermitReading,
 		record
 	);
 }

@@ -17,7 +17,7 @@ import {
 import type { DocKind } from './documents';
 import { Alert, AlertAction, AttendanceEvent, LocationPing } from './events';
 import { Camera } from './monitor';
-import { Equipment, Permit, PermitAction, SiteZone } from './permits';
+import { Equipment, Permit, PermitAction, PermitReading, SiteZone } from './permits';
 import { PpeLabel, PpeModelRecord } from './ppe-learning';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
 import { readRecord, type RecordType } from './records';
@@ -57,6 +57,7 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		ppeModels: PpeModelRecord,
 		permits: Permit,
 		permitActions: PermitAction,
+		permitReadings: PermitReading,
 		zones: SiteZone,
 		equipment: Equipment
 	},

@@ -1136,6 +1136,13 @@ export const zhCN = {
 	'permits.detail.limit': '最长有效至 {time}',
 	'permits.detail.actionSaved': '已{action}',
 	'permits.detail.actionRefused': '操作被拒绝：{reason}',
+	'permits.detail.recordGas': '记录本次检测',
+	'permits.detail.recordGasHelp':
+		'开工前、作业中断后重新检测时在此记录；记录人为本人，时间为现在。',
+	'permits.detail.gasRecorded': '已记录气体检测结果',
+	'permits.detail.isoRecorded': '已确认上锁挂牌',
+	'permits.detail.gasNumbers': '请填写氧含量和可燃气浓度（数字）',
+	'permits.actErr.EXTENSION_PAST_LIMIT': '超过该级别作业票的最长有效期，不能延期，请重新开票。',
 	'permits.actErr.NOT_LIVE': '该作业票已结束（已关闭、过期或作废），不能再操作',
 	'permits.actErr.ALREADY_SUSPENDED': '该作业票已暂停',
 	'permits.actErr.NOT_SUSPENDED': '该作业票未暂停，无需恢复',
@@ -2378,6 +2385,14 @@ export const en: Messages = {
 	'permits.detail.limit': 'Valid at the latest until {time}',
 	'permits.detail.actionSaved': '{action}: done',
 	'permits.detail.actionRefused': 'Refused: {reason}',
+	'permits.detail.recordGas': 'Record this test',
+	'permits.detail.recordGasHelp':
+		'Record a retest before work starts or after an interruption; recorded in your name, now.',
+	'permits.detail.gasRecorded': 'Gas test recorded',
+	'permits.detail.isoRecorded': 'Isolation confirmed',
+	'permits.detail.gasNumbers': 'Give the oxygen and flammable readings (numbers)',
+	'permits.actErr.EXTENSION_PAST_LIMIT':
+		'That goes past the longest validity of this grade: not extended; issue a new permit.',
 	'permits.actErr.NOT_LIVE':
 		'This permit has ended (closed, expired or cancelled): nothing more can be done',
 	'permits.actErr.ALREADY_SUSPENDED': 'This permit is already suspended',

@@ -38,6 +38,7 @@ function view(
 		grade: 'single',
 		raised: false,
 		calendar: { timeZone: 'Asia/Shanghai' },
+		facts: { gasTests: [], isolations: [] },
 		chain,
 		approval: {
 			application: `permit:${id}`,
