@@ -223,7 +223,9 @@ export class Relay {
 	private readonly wss: WebSocketServer;
 	private readonly pingTimer: NodeJS.Timeout;
 	private closing = false;
-	private readonly commitListeners = new Set<(name: string, byRelay: boolean) => void>();
+	private readonly commitListeners = new Set<
+		(name: string, byRelay: boolean, update: Uint8Array) => void
+	>();
 	/**
 	 * Signature verdicts on signed decisions by hash, shared by the relay's intake, the approval
 	 * timers and the integration API, and kept across restarts (approvals/verdicts.ts).
@@ -329,7 +331,7 @@ export class Relay {
 	 * Calls `listener` after every stored change of any document (a client's update or the relay's
 	 * own write), with the document's name. Listeners must be quick and must not throw.
 	 */
-	onCommit(listener: (name: string, byRelay: boolean) => void): () => void {
+	onCommit(listener: (name: string, byRelay: boolean, update: Uint8Array) => void): () => void {
 		this.commitListeners.add(listener);
 		return () => this.commitListeners.delete(listener);
 	}
@@ -822,7 +824,7 @@ export class Relay {
 		if (holder.name === ORG) this.recheckConnections();
 		for (const listener of this.commitListeners) {
 			try {
-				listener(holder.name, origin === null);
+				listener(holder.name, origin === null, update);
 			} catch (err) {
 				this.opts.log(`relay: a commit listener failed: ${String(err)}`);
 			}

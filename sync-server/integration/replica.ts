@@ -26,6 +26,7 @@ import {
 import { readRecord } from '../../src/lib/data/records';
 import { keyBindings, type KeyBinding } from '../../src/lib/data/signing';
 import type { Relay } from '../relay';
+import { changedKeys } from '../update-keys';
 import { orgChanged } from './http';
 
 export interface MapLike {
@@ -210,7 +211,7 @@ function indexControl(doc: Y.Doc, version: number): ControlIndex {
 
 interface EventsState {
 	name: string;
-	seen: Set<string>;
+	/** The document version Presence was last fed up to; -1 before the first (whole) read. */
 	version: number;
 }
 
@@ -462,21 +463,26 @@ export class SiteReplica {
 	private followEvents(at: Date, timeZone: string): void {
 		const names = eventNames(this.id, at, timeZone);
 		if (names.join() !== this.events.map((e) => e.name).join()) {
-			for (const e of this.events) if (!names.includes(e.name)) this.release(e.name);
+			for (const e of this.events)
+				if (!names.includes(e.name)) {
+					this.release(e.name);
+					this.replica.takeAttendance(e.name, false);
+				}
 			this.presence = new Presence(this.id);
-			this.events = names.map((name) => ({ name, seen: new Set(), version: -1 }));
+			this.events = names.map((name) => ({ name, version: -1 }));
 		}
 		for (const e of this.events) {
 			const v = this.replica.version(e.name);
 			if (v === e.version) continue;
 			const map = this.doc(e.name).getMap('attendance');
-			if (map.size !== e.seen.size) {
-				for (const [key, raw] of map.entries()) {
-					if (e.seen.has(key)) continue;
-					e.seen.add(key);
-					const read = readRecord(AttendanceEvent, raw);
-					if (read.ok && read.record.id === key) this.presence.note(read.record);
-				}
+			// The first look reads the whole month; after it, only the keys commits brought (the log
+			// is append-only: a key never changes), not a walk of every record per question.
+			const keys = this.replica.takeAttendance(e.name, true);
+			const entries: Iterable<[string, unknown]> =
+				e.version === -1 ? map.entries() : keys.map((k): [string, unknown] => [k, map.get(k)]);
+			for (const [key, raw] of entries) {
+				const read = readRecord(AttendanceEvent, raw);
+				if (read.ok && read.record.id === key) this.presence.note(read.record);
 			}
 			e.version = v;
 		}
@@ -503,6 +509,8 @@ export class IntegrationReplica {
 		return this.relay.verdicts;
 	}
 	private readonly versions = new Map<string, number>();
+	/** Attendance keys committed to followed events documents, not yet given to a Presence. */
+	private readonly attendance = new Map<string, string[]>();
 	private readonly sites = new Map<string, SiteReplica>();
 	private keyCache: { version: number; keys: Map<string, KeyBinding> } | null = null;
 	private readonly unlisten: () => void;
@@ -511,14 +519,29 @@ export class IntegrationReplica {
 		readonly relay: Relay,
 		readonly orgId: string
 	) {
-		this.unlisten = relay.onCommit((name) => {
+		this.unlisten = relay.onCommit((name, _byRelay, update) => {
 			this.versions.set(name, (this.versions.get(name) ?? 0) + 1);
+			// Attendance the followed events documents received: Presence takes just these.
+			const pending = this.attendance.get(name);
+			if (pending)
+				for (const key of changedKeys(update, ['attendance']).get('attendance')!) pending.push(key);
 			if (name === 'org') orgChanged(relay);
 		});
 	}
 
 	version(name: string): number {
 		return this.versions.get(name) ?? 0;
+	}
+
+	/**
+	 * Starts collecting the attendance keys committed to an events document (or stops, with
+	 * null); returns and clears what was collected.
+	 */
+	takeAttendance(name: string, follow: boolean): string[] {
+		const keys = this.attendance.get(name) ?? [];
+		if (follow) this.attendance.set(name, []);
+		else this.attendance.delete(name);
+		return keys;
 	}
 
 	keys(): Map<string, KeyBinding> {

@@ -13,6 +13,9 @@ import { Site } from '../../src/lib/data/org';
 import { readRecord } from '../../src/lib/data/records';
 import { newUlid } from '../../src/lib/data/event-commands';
 import type { Relay } from '../relay';
+import { changedKeys } from '../update-keys';
+
+const PERMIT_MAPS = ['permits', 'permitActions', 'permitReadings', 'decisions', 'settings'];
 
 export const WEBHOOK_EVENTS = ['entry.decision', 'alert.raised', 'permit.changed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -107,8 +110,6 @@ interface Candidate {
 }
 
 interface DocSeen {
-	attendance: Set<string>;
-	alerts: Set<string>;
 	/** Per permit, the state last enqueued (record, actions and decisions about it). */
 	permits: Map<string, string>;
 	sizes: string;
@@ -148,9 +149,9 @@ export class Outbox {
 				UNIQUE (webhook, event_key));
 			CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_at);
 		`);
-		this.unlisten = relay.onCommit((name) => {
+		this.unlisten = relay.onCommit((name, _byRelay, update) => {
 			try {
-				this.enqueueFrom(name);
+				this.enqueueFrom(name, update);
 			} catch (err) {
 				this.log(`webhooks: enqueueing from ${name} failed: ${String(err)}`);
 			}
@@ -238,7 +239,7 @@ export class Outbox {
 		return rows.map((r) => ({ ...r, eventList: JSON.parse(r.events) as WebhookEvent[] }));
 	}
 
-	private enqueueFrom(name: string): void {
+	private enqueueFrom(name: string, update: Uint8Array): void {
 		const ref = parseDocName(name);
 		if (ref?.kind !== 'events' && ref?.kind !== 'control') return;
 		const receivers = this.receiversOf(ref.siteId);
@@ -246,9 +247,9 @@ export class Outbox {
 		const wanted = new Set(receivers.flatMap((r) => r.eventList));
 		const candidates =
 			ref.kind === 'events'
-				? this.eventsCandidates(name, ref.siteId, wanted)
+				? this.eventsCandidates(name, ref.siteId, wanted, update)
 				: wanted.has('permit.changed')
-					? this.permitCandidates(name, ref.siteId)
+					? this.permitCandidates(name, ref.siteId, update)
 					: [];
 		if (candidates.length === 0) return;
 		const db = this.relay.storage.db;
@@ -291,75 +292,79 @@ export class Outbox {
 		let state = this.seen.get(name);
 		const fresh = !state;
 		if (!state) {
-			state = { attendance: new Set(), alerts: new Set(), permits: new Map(), sizes: '' };
+			state = { permits: new Map(), sizes: '' };
 			this.seen.set(name, state);
 		}
 		return { state, fresh };
 	}
 
 	/**
-	 * New attendance and alert records. The logs are append-only, so a key seen once is done. The
-	 * first look after a start sees everything: the UNIQUE (receiver, event) key drops what was
-	 * enqueued before the restart, and `at` before a receiver existed drops what predates it.
+	 * New attendance and alert records: the ones the committed update wrote (read from the update,
+	 * not by walking the month's log after every gate's commit). The first look at a document after
+	 * a start sees everything: the UNIQUE (receiver, event) key drops what was enqueued before the
+	 * restart, and `at` before a receiver existed drops what predates it.
 	 */
-	private eventsCandidates(name: string, site: string, wanted: Set<WebhookEvent>): Candidate[] {
-		const { state } = this.seenOf(name);
+	private eventsCandidates(
+		name: string,
+		site: string,
+		wanted: Set<WebhookEvent>,
+		update: Uint8Array
+	): Candidate[] {
+		const { fresh } = this.seenOf(name);
+		const changed = fresh ? null : changedKeys(update, ['attendance', 'alerts']);
 		return this.relay.read(name, (doc) => {
 			const out: Candidate[] = [];
+			const entries = (mapName: 'attendance' | 'alerts'): Iterable<[string, unknown]> => {
+				const map = doc.getMap(mapName);
+				if (!changed) return map.entries();
+				return [...changed.get(mapName)!].map((key): [string, unknown] => [key, map.get(key)]);
+			};
 			if (wanted.has('entry.decision')) {
-				const map = doc.getMap('attendance');
-				if (map.size !== state.attendance.size)
-					for (const [key, raw] of map.entries()) {
-						if (state.attendance.has(key)) continue;
-						state.attendance.add(key);
-						const read = readRecord(AttendanceEvent, raw);
-						if (!read.ok || read.record.siteId !== site) continue;
-						const e = read.record;
-						out.push({
-							event: 'entry.decision',
-							key: `attendance:${key}`,
+				for (const [key, raw] of entries('attendance')) {
+					const read = readRecord(AttendanceEvent, raw);
+					if (!read.ok || read.record.siteId !== site) continue;
+					const e = read.record;
+					out.push({
+						event: 'entry.decision',
+						key: `attendance:${key}`,
+						at: e.at,
+						data: {
+							eventId: e.id,
+							workerId: e.workerId,
+							contractorId: e.contractorId ?? null,
+							direction: e.direction,
 							at: e.at,
-							data: {
-								eventId: e.id,
-								workerId: e.workerId,
-								contractorId: e.contractorId ?? null,
-								direction: e.direction,
-								at: e.at,
-								method: e.method,
-								allow: e.allow,
-								reasons: e.reasons,
-								deviceId: e.deviceId
-							}
-						});
-					}
+							method: e.method,
+							allow: e.allow,
+							reasons: e.reasons,
+							deviceId: e.deviceId
+						}
+					});
+				}
 			}
 			if (wanted.has('alert.raised')) {
-				const map = doc.getMap('alerts');
-				if (map.size !== state.alerts.size)
-					for (const [key, raw] of map.entries()) {
-						if (state.alerts.has(key)) continue;
-						state.alerts.add(key);
-						const read = readRecord(Alert, raw);
-						if (!read.ok || read.record.siteId !== site) continue;
-						const a = read.record;
-						out.push({
-							event: 'alert.raised',
-							key: `alert:${key}`,
+				for (const [key, raw] of entries('alerts')) {
+					const read = readRecord(Alert, raw);
+					if (!read.ok || read.record.siteId !== site) continue;
+					const a = read.record;
+					out.push({
+						event: 'alert.raised',
+						key: `alert:${key}`,
+						at: a.at,
+						data: {
+							alertId: a.id,
+							kind: a.kind,
 							at: a.at,
-							data: {
-								alertId: a.id,
-								kind: a.kind,
-								at: a.at,
-								workerId: a.workerId ?? null,
-								zoneId: a.zoneId ?? null,
-								zoneName: a.zoneName ?? null,
-								zoneKind: a.zoneKind ?? null,
-								cameraId: a.cameraId ?? null,
-								deviceId: a.deviceId,
-								message: a.message ?? null
-							}
-						});
-					}
+							workerId: a.workerId ?? null,
+							zoneId: a.zoneId ?? null,
+							zoneName: a.zoneName ?? null,
+							zoneKind: a.zoneKind ?? null,
+							cameraId: a.cameraId ?? null,
+							deviceId: a.deviceId,
+							message: a.message ?? null
+						}
+					});
+				}
 			}
 			return out;
 		});
@@ -369,8 +374,14 @@ export class Outbox {
 	 * Permits whose record, actions or approval decisions changed since the last look; each state
 	 * is one event (keyed by its hash), with the permit as it stands now and its clashes.
 	 */
-	private permitCandidates(name: string, site: string): Candidate[] {
-		const { state } = this.seenOf(name);
+	private permitCandidates(name: string, site: string, update: Uint8Array): Candidate[] {
+		const { state, fresh } = this.seenOf(name);
+		// The relay's own writes to a control document (registry answers, warnings) are frequent:
+		// nothing about permits changed unless the update touched one of these.
+		if (!fresh) {
+			const touched = changedKeys(update, PERMIT_MAPS);
+			if (PERMIT_MAPS.every((m) => touched.get(m)!.size === 0)) return [];
+		}
 		return this.relay.read(name, (doc) => {
 			const permits = doc.getMap('permits');
 			const actions = doc.getMap('permitActions');
@@ -394,6 +405,7 @@ export class Outbox {
 					.join(',');
 				const signature = JSON.stringify([
 					view.permit,
+					view.facts,
 					view.actions.map((a) => a.id),
 					decided,
 					view.approval.status
