@@ -311,6 +311,17 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 	await expect(
 		safety.locator(`[data-testid=board-permit][data-number="${hot.number}"]`)
 	).toHaveAttribute('data-status', 'suspended', { timeout: 20_000 });
+	// Before resuming, a retest is recorded on the permit (a reading, not a new round).
+	await lead.getByTestId('permit-gas-form').getByLabel('氧含量').fill('20.8');
+	await lead.getByTestId('permit-gas-form').getByLabel('可燃气').fill('0');
+	await lead.getByTestId('permit-gas-record').click();
+	await expect(lead.getByRole('status').filter({ hasText: '已记录气体检测结果' })).toBeVisible();
+	await expect
+		.poll(
+			() => relay.relay.read(controlDoc('S1'), (d) => d.getMap('permitReadings').size) as number,
+			{ timeout: 15_000 }
+		)
+		.toBe(1);
 	await lead.getByTestId('action-resume').click();
 	await expect(lead.getByTestId('permit-status')).toHaveText('有效');
 	await expect(
