@@ -3,7 +3,7 @@
 // lead approves; the safety officer decides while offline (signed and kept on the laptop, the
 // director sees nothing yet); back online, the director approves; then a gate device syncs and
 // the gate's rules admit the worker. The audit view shows three verified signatures.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { roomName, syncEndpoint } from '../src/lib/data/relay-protocol';
-import { seedSiteAndContractor, startRelay } from './helpers';
+import { enrolStaff, seedSiteAndContractor, startRelay } from './helpers';
 
 const worker = {
 	schema: 2,
@@ -103,36 +103,6 @@ function seedApplication(relay: RunningServer) {
 	});
 }
 
-/** A staff laptop enrolled through the enrol page with a code the admin made. */
-async function enrolStaff(
-	browser: Browser,
-	relay: RunningServer,
-	sub: string,
-	name: string,
-	staffRole: 'project_lead' | 'safety' | 'director'
-): Promise<Page> {
-	const admin = relay.issueToken({ sub: 'admin-e2e', role: 'admin' });
-	const res = await fetch(`${relay.url}/api/enrolments`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-		body: JSON.stringify({ role: 'staff', staffRole, sub, name, sites: ['S1'] })
-	});
-	expect(res.status).toBe(201);
-	const { link } = await res.json();
-	const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-	const page = await context.newPage();
-	await page.goto(link);
-	await page.getByLabel('设备名称').fill(`${name}的笔记本`);
-	await page.getByRole('button', { name: '登记' }).click();
-	await expect(page.getByTestId('enrol-done')).toBeVisible();
-	await page.goto(`${relay.url}/review`);
-	await expect(page.getByTestId('relay-state')).toHaveAttribute('data-state', 'synced', {
-		timeout: 20_000
-	});
-	await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 20_000 });
-	return page;
-}
-
 /** A gate device's replica of one document, synced over the relay's socket (stock y-websocket). */
 async function gateReplica(relay: RunningServer, name: string, token: string) {
 	const doc = new Y.Doc();
@@ -170,9 +140,18 @@ test('one application walks the whole chain; one approver offline; the gate admi
 	seedSiteAndContractor(relay);
 	seedApplication(relay);
 
-	const lead = await enrolStaff(browser, relay, 'lead1', '王项目', 'project_lead');
-	const safety = await enrolStaff(browser, relay, 'safe1', '李安全', 'safety');
-	const director = await enrolStaff(browser, relay, 'dir1', '赵经理', 'director');
+	const lead = await enrolStaff(browser, relay, 'lead1', '王项目', 'project_lead', {
+		landing: '/review',
+		serviceWorker: true
+	});
+	const safety = await enrolStaff(browser, relay, 'safe1', '李安全', 'safety', {
+		landing: '/review',
+		serviceWorker: true
+	});
+	const director = await enrolStaff(browser, relay, 'dir1', '赵经理', 'director', {
+		landing: '/review',
+		serviceWorker: true
+	});
 	expect(relay.relay.read('org', (d) => d.getMap('keys').size)).toBe(3);
 
 	// 1. The project lead approves.

@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests: a relay started in-process on the built app, and the org every
 // ledger test starts from (one construction site, one contractor working there).
-import { chromium, test, type Browser } from '@playwright/test';
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { serve, type RunningServer } from '../sync-server/server';
@@ -46,4 +46,42 @@ export function seedSiteAndContractor(relay: RunningServer): void {
 			createdAt: at
 		});
 	});
+}
+
+/**
+ * A staff laptop enrolled through the enrol page with a code the admin made, so it signs with its
+ * own registered key; it opens `landing` and waits until it is synced (and, when asked, until the
+ * service worker controls it, for tests that go offline).
+ */
+export async function enrolStaff(
+	browser: Browser,
+	relay: RunningServer,
+	sub: string,
+	name: string,
+	staffRole: 'project_lead' | 'safety' | 'director',
+	options: { landing: string; serviceWorker?: boolean }
+): Promise<Page> {
+	const admin = relay.issueToken({ sub: 'admin-e2e', role: 'admin' });
+	const res = await fetch(`${relay.url}/api/enrolments`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+		body: JSON.stringify({ role: 'staff', staffRole, sub, name, sites: ['S1'] })
+	});
+	expect(res.status).toBe(201);
+	const { link } = await res.json();
+	const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+	const page = await context.newPage();
+	await page.goto(link);
+	await page.getByLabel('设备名称').fill(`${name}的笔记本`);
+	await page.getByRole('button', { name: '登记' }).click();
+	await expect(page.getByTestId('enrol-done')).toBeVisible();
+	await page.goto(`${relay.url}${options.landing}`);
+	await expect(page.getByTestId('relay-state')).toHaveAttribute('data-state', 'synced', {
+		timeout: 20_000
+	});
+	if (options.serviceWorker)
+		await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, {
+			timeout: 20_000
+		});
+	return page;
 }

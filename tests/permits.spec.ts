@@ -8,7 +8,7 @@
 //   suspended and resumed, and an extension past the grade's limit is refused with the message;
 // - the printed QR opened at /p#… says 有效 and 已核验 on an enrolled laptop, and 有效 with
 //   "cannot check the signature" on a phone that is not enrolled.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { newUlid } from '../src/lib/data/event-commands';
 import { certificateFingerprint } from '../src/lib/data/verification';
 import { addDays, localDate, residentIdCheckChar } from '../src/lib/domain';
 import type { RunningServer } from '../sync-server/server';
-import { seedSiteAndContractor, startRelay } from './helpers';
+import { enrolStaff, seedSiteAndContractor, startRelay } from './helpers';
 
 const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
 mkdirSync(SHOTS, { recursive: true });
@@ -92,35 +92,6 @@ function seedWorkers(relay: RunningServer) {
 	});
 }
 
-/** A staff laptop enrolled through the enrol page with a code the admin made. */
-async function enrolStaff(
-	browser: Browser,
-	relay: RunningServer,
-	sub: string,
-	name: string,
-	staffRole: 'project_lead' | 'safety' | 'director'
-): Promise<Page> {
-	const admin = relay.issueToken({ sub: 'admin-e2e', role: 'admin' });
-	const res = await fetch(`${relay.url}/api/enrolments`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-		body: JSON.stringify({ role: 'staff', staffRole, sub, name, sites: ['S1'] })
-	});
-	expect(res.status).toBe(201);
-	const { link } = await res.json();
-	const context = await browser.newContext({ viewport: LAPTOP });
-	const page = await context.newPage();
-	await page.goto(link);
-	await page.getByLabel('设备名称').fill(`${name}的笔记本`);
-	await page.getByRole('button', { name: '登记' }).click();
-	await expect(page.getByTestId('enrol-done')).toBeVisible();
-	await page.goto(`${relay.url}/permits`);
-	await expect(page.getByTestId('relay-state')).toHaveAttribute('data-state', 'synced', {
-		timeout: 20_000
-	});
-	return page;
-}
-
 async function addZone(page: Page, name: string, neighbour?: string) {
 	const form = page.getByTestId('zone-form');
 	await form.getByTestId('zone-name').fill(name);
@@ -178,8 +149,12 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 	const relay = await startRelay(mkdtempSync(join(tmpdir(), 'sitepass-permits-e2e-')));
 	seedSiteAndContractor(relay);
 	seedWorkers(relay);
-	const lead = await enrolStaff(browser, relay, 'lead1', '王项目', 'project_lead');
-	const safety = await enrolStaff(browser, relay, 'safe1', '李安全', 'safety');
+	const lead = await enrolStaff(browser, relay, 'lead1', '王项目', 'project_lead', {
+		landing: '/permits'
+	});
+	const safety = await enrolStaff(browser, relay, 'safe1', '李安全', 'safety', {
+		landing: '/permits'
+	});
 	const signers: Record<string, Page> = { lead_review: lead, safety_check: safety };
 
 	// 1. Two neighbouring zones.
@@ -268,7 +243,9 @@ test('permits: template, refused person, clash, signed chain, board, suspend, ex
 		if ((await waiting.count()) === 0) break;
 		const step = (await waiting.getAttribute('data-step'))!;
 		if (!signers[step])
-			signers[step] = await enrolStaff(browser, relay, 'dir1', '赵经理', 'director');
+			signers[step] = await enrolStaff(browser, relay, 'dir1', '赵经理', 'director', {
+				landing: '/permits'
+			});
 		const signer = signers[step]!;
 		await signer.goto(hotUrl);
 		await expect(
