@@ -150,6 +150,11 @@ export type Forgery =
 	| 'NOT_CURRENT_STEP'
 	| 'BROKEN_CHAIN';
 
+// The hash of a stored record's value, by the value's identity: a document's records are immutable
+// objects (a new value is a new object), so each is hashed once, yet a record planted under
+// another's hash is a different object and is hashed (and caught) on its own.
+const hashOfValue = new WeakMap<object, string>();
+
 /** The verdict on one stored record, before anything about turns. */
 export function checkDecision(
 	hash: string,
@@ -163,7 +168,12 @@ export function checkDecision(
 	const verdict = ((): true | Forgery => {
 		// Always: the record held under this hash is the one the hash names (cheap), so a verdict
 		// kept for the hash is a verdict on these very bytes, never on a record planted under it.
-		if (recordHash(record) !== hash) return 'HASH_MISMATCH';
+		let actual = hashOfValue.get(raw as object);
+		if (actual === undefined) {
+			actual = recordHash(record);
+			hashOfValue.set(raw as object, actual);
+		}
+		if (actual !== hash) return 'HASH_MISMATCH';
 		const binding = keys.get(record.key);
 		if (!binding) return 'UNKNOWN_KEY';
 		if (binding.principal !== record.signer) return 'KEY_NOT_SIGNERS';
