@@ -18,6 +18,7 @@ const claims = (c: Partial<Claims> & Pick<Claims, 'role'>): Claims => ({
 const admin = claims({ role: 'admin' });
 const hq = claims({ role: 'hq' });
 const lead = claims({ role: 'staff', staffRole: 'project_lead', sites: ['S1'] });
+const staff = claims({ role: 'staff', staffRole: 'safety', sub: 'U1', sites: ['S1'] });
 const safety = claims({ role: 'staff', staffRole: 'safety', sites: ['S1'] });
 const c1 = claims({ role: 'contractor', contractor: 'C1' });
 const gate1 = claims({ role: 'gate', sites: ['S1'] });
@@ -39,10 +40,11 @@ describe('docAccess: the read/write table', () => {
 		['contractor', c1, 'org', R],
 		['contractor', c1, 'blacklist', NONE],
 		['contractor', c1, 'site:S1:events:2026-11', NONE],
-		// worker: own pings only, reads no events
+		// worker: own pings only, reads no events; its own location consent, write-only
 		['worker', worker, 'site:S1:events:2026-11', { read: false, write: true }],
 		['worker', worker, 'site:S2:events:2026-11', NONE],
-		['worker', worker, 'contractor:C1', NONE],
+		['worker', worker, 'contractor:C1', { read: false, write: true }],
+		['worker', worker, 'contractor:C2', NONE],
 		['worker', worker, 'site:S1:control', NONE],
 		// staff: everything of their sites
 		['staff', lead, 'contractor:C1', RW],
@@ -251,6 +253,66 @@ describe('authorizeChange: record paths', () => {
 		);
 		expect(can(worker, ev, add('attendance', '01J', { workerId: 'W9' }))?.code).toBe(
 			'NOT_OWN_RECORD'
+		);
+	});
+
+	it('a worker raises its own geofence alarms and gives its own location consent, nothing else', () => {
+		const ev = 'site:S1:events:2026-11';
+		const alarm = { schema: 1, workerId: 'W9', kind: 'geofence' };
+		expect(can(worker, ev, add('alerts', '01J', alarm))).toBeNull();
+		expect(can(worker, ev, add('alerts', '01J', { ...alarm, workerId: 'W1' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(worker, ev, add('alerts', '01J', { ...alarm, kind: 'ppe' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(worker, ev, add('rollcall', '01J', { workerId: 'W9', by: 'W9' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		const consent = { schema: 1, workerId: 'W9', purpose: 'location', recordedBy: 'W9' };
+		expect(can(worker, 'contractor:C1', add('consents', 'c1', consent))).toBeNull();
+		for (const bad of [
+			{ ...consent, purpose: 'face' },
+			{ ...consent, workerId: 'W1' },
+			{ ...consent, recordedBy: 'someone' }
+		])
+			expect(can(worker, 'contractor:C1', add('consents', 'c1', bad))?.code).toBe('NOT_OWN_RECORD');
+		expect(can(worker, 'contractor:C1', add('workers', 'W9', { workerId: 'W9' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(
+			can(worker, 'contractor:C1', { ...add('consents', 'c1', consent), action: 'update' })?.code
+		).toBe('NOT_OWN_RECORD');
+	});
+
+	it('staff start and end musters in their own name and tick in their own name; ticks are kept', () => {
+		const ev = 'site:S1:events:2026-11';
+		const m = { schema: 1, startedBy: 'U1', roster: ['w1'], endedAt: null, endedBy: null };
+		expect(can(staff, ev, add('musters', '01J', m))).toBeNull();
+		expect(can(staff, ev, add('musters', '01J', { ...m, startedBy: 'U2' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		const upd = (value: object, previous: object = m): RecordChange => ({
+			map: 'musters',
+			key: '01J',
+			action: 'update',
+			value,
+			previous
+		});
+		const ended = { ...m, endedAt: '2026-11-29T03:00:00Z', endedBy: 'U1', endedByName: '李' };
+		expect(can(staff, ev, upd(ended))).toBeNull();
+		expect(can(staff, ev, upd({ ...ended, roster: [] }))?.code).toBe('APPEND_ONLY');
+		expect(can(staff, ev, upd({ ...ended, endedAt: '2026-11-29T04:00:00Z' }, ended))?.code).toBe(
+			'APPEND_ONLY'
+		);
+		expect(can(staff, ev, upd({ ...ended, endedBy: 'U2' }))?.code).toBe('APPEND_ONLY');
+		expect(can(staff, ev, { map: 'musters', key: '01J', action: 'delete' })?.code).toBe(
+			'APPEND_ONLY'
+		);
+		expect(can(staff, ev, add('rollcall', '01K', { by: 'U1' }))).toBeNull();
+		expect(can(staff, ev, add('rollcall', '01K', { by: 'U2' }))?.code).toBe('NOT_OWN_RECORD');
+		expect(can(staff, ev, { map: 'rollcall', key: '01K', action: 'delete' })?.code).toBe(
+			'APPEND_ONLY'
 		);
 	});
 

@@ -124,8 +124,13 @@ export function docAccess(claims: Claims, doc: DocRef | string, org: OrgView): D
 				case 'org':
 					return { read: true, write: false };
 				case 'events':
-					// A worker sends its own location pings and never receives anyone else's events.
+					// A worker sends its own location pings (and its phone's geofence alarms) and never
+					// receives anyone else's events.
 					return { read: false, write: sites.includes(ref.siteId) };
+				case 'contractor':
+					// Its own consent to location tracking, given on its phone; write-only, since the
+					// document holds its colleagues too.
+					return { read: false, write: claims.contractor === ref.contractorId };
 				default:
 					return NONE;
 			}
@@ -187,7 +192,7 @@ export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
 	// Un-revoking a token by deleting its entry would bring a lost device back.
 	org: ['revoked'],
 	control: ['decisions', 'verifications', 'acks', 'permitActions', 'permitReadings'],
-	events: ['attendance', 'alerts', 'alertActions', 'pings']
+	events: ['attendance', 'alerts', 'alertActions', 'pings', 'rollcall']
 };
 
 /**
@@ -275,17 +280,27 @@ export function authorizeChange(
 		};
 	}
 	if (claims.role === 'worker') {
+		const value = (
+			typeof change.value === 'object' && change.value !== null ? change.value : {}
+		) as { workerId?: unknown; kind?: unknown; purpose?: unknown; recordedBy?: unknown };
+		const mine = change.action === 'add' && value.workerId === claims.sub;
 		const own =
-			change.map === 'pings' &&
-			typeof change.value === 'object' &&
-			change.value !== null &&
-			(change.value as { workerId?: unknown }).workerId === claims.sub;
+			mine &&
+			((doc.kind === 'events' && change.map === 'pings') ||
+				// The phone's own geofence alarm, raised to safety staff when it syncs.
+				(doc.kind === 'events' && change.map === 'alerts' && value.kind === 'geofence') ||
+				(doc.kind === 'contractor' &&
+					change.map === 'consents' &&
+					value.purpose === 'location' &&
+					value.recordedBy === claims.sub));
 		if (!own)
 			return {
 				code: 'NOT_OWN_RECORD',
-				message: 'a worker may only add its own location pings',
+				message:
+					'a worker may only add its own location pings, geofence alarms and location consent',
 				...at
 			};
+		return null;
 	}
 	if (doc.kind === 'control' && change.map === 'acks') {
 		// Everyone acknowledges for themselves only: key `<item>|<own id>`, `by` = own id.
@@ -337,6 +352,44 @@ export function authorizeChange(
 				message: 'a trained hard-hat model cannot be changed, only promoted or rolled back',
 				...at
 			};
+	}
+	if (claims.role === 'staff' && doc.kind === 'events' && change.map === 'rollcall') {
+		// A tick is made in the ticker's own name (who ticked whom, and when, is the record).
+		if ((change.value as { by?: unknown } | undefined)?.by !== claims.sub)
+			return {
+				code: 'NOT_OWN_RECORD',
+				message: 'a roll-call tick is recorded in one’s own name',
+				...at
+			};
+	}
+	if (claims.role === 'staff' && doc.kind === 'events' && change.map === 'musters') {
+		const before = (change.previous ?? null) as Record<string, unknown> | null;
+		const after = (change.value ?? {}) as Record<string, unknown>;
+		if (change.action === 'delete')
+			return { code: 'APPEND_ONLY', message: 'a muster’s record is kept', ...at };
+		if (change.action === 'add' && after.startedBy !== claims.sub)
+			return {
+				code: 'NOT_OWN_RECORD',
+				message: 'a muster is started in one’s own name',
+				...at
+			};
+		if (change.action === 'update' && before) {
+			// Only ending it: who started it, when, and whom it listed stay as they were.
+			const changed = Object.keys({ ...before, ...after }).filter(
+				(k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])
+			);
+			const ending = ['endedAt', 'endedBy', 'endedByName'];
+			if (
+				before.endedAt ||
+				changed.some((k) => !ending.includes(k)) ||
+				after.endedBy !== claims.sub
+			)
+				return {
+					code: 'APPEND_ONLY',
+					message: 'a muster can only be ended, once, in one’s own name',
+					...at
+				};
+		}
 	}
 	if (doc.kind === 'events' && change.map === 'alertActions') {
 		// Everyone acts on alerts in their own name.

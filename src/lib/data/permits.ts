@@ -7,8 +7,10 @@
 import * as v from 'valibot';
 import type * as Y from 'yjs';
 import {
+	areaProblem,
 	checkPermit,
 	clashes,
+	MAP_ZONE_KINDS,
 	extensionProblem,
 	gradeOf,
 	localDate,
@@ -61,9 +63,23 @@ export const SiteZone = defineRecord({
 		id,
 		siteId: id,
 		name,
-		kind: v.picklist(['work', 'restricted', 'danger']),
-		/** A door into it opens only for someone on an active permit of one of `permitKinds`. */
+		/**
+		 * work / restricted / danger (permits, issue 9); hardhat / muster / gate are map-only zones
+		 * (issue 10). Danger and restricted zones with an `area` are guarded by workers' phones.
+		 */
+		kind: v.picklist(MAP_ZONE_KINDS),
+		/**
+		 * A door into it opens only for someone on an active permit of one of `permitKinds`. For a
+		 * guarded zone on the map: false = nobody may enter, true = only on a matching permit.
+		 */
 		requiresPermit: v.boolean(),
+		/** Where it is on the ground (issue 10): a WGS-84 polygon, [lat, lng] per vertex. */
+		area: v.optional(
+			v.pipe(
+				v.array(v.tuple([v.number(), v.number()])),
+				v.check((a) => areaProblem(a) === null, 'not a usable polygon')
+			)
+		),
 		/** Empty: any kind of permit for the zone. */
 		permitKinds: v.pipe(v.array(text(40)), v.maxLength(8)),
 		/** Zones next to this one: incompatible work there clashes too. */

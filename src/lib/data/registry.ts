@@ -17,6 +17,7 @@ import {
 import type { DocKind } from './documents';
 import { Alert, AlertAction, AttendanceEvent, LocationPing } from './events';
 import { Camera } from './monitor';
+import { Muster, RollCallMark } from './muster';
 import { Equipment, Permit, PermitAction, PermitReading, SiteZone } from './permits';
 import { PpeLabel, PpeModelRecord } from './ppe-learning';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
@@ -66,7 +67,9 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		attendance: AttendanceEvent,
 		alerts: Alert,
 		alertActions: AlertAction,
-		pings: LocationPing
+		pings: LocationPing,
+		musters: Muster,
+		rollcall: RollCallMark
 	}
 };
 

@@ -7,3 +7,4 @@ export * from './certificate-status';
 export * from './work-scope';
 export * from './entry';
 export * from './permits';
+export * from './geo';

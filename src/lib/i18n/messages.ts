@@ -1,7 +1,14 @@
 // The message catalogue: every user-facing string, zh-CN first. English must carry every key
 // (the type enforces it). Placeholders are written {name} and filled by `format`.
 
+import { geofenceEn, geofenceZhCN } from './messages-geofence';
+import { mapEn, mapZhCN } from './messages-map';
+import { musterEn, musterZhCN } from './messages-muster';
+
 export const zhCN = {
+	...mapZhCN,
+	...musterZhCN,
+	...geofenceZhCN,
 	'app.name': 'SitePass',
 	'app.tagline': '特种作业外包人员管控',
 	'app.skip': '跳到主要内容',
@@ -1163,6 +1170,9 @@ export const zhCN = {
 	'permits.zones.kind.work': '作业区',
 	'permits.zones.kind.restricted': '受限区域',
 	'permits.zones.kind.danger': '危险区域',
+	'permits.zones.kind.hardhat': '必须戴安全帽区域',
+	'permits.zones.kind.muster': '紧急集合点',
+	'permits.zones.kind.gate': '门岗',
 	'permits.zones.requiresPermit': '进入须持有效作业票',
 	'permits.zones.requiresPermitShort': '凭票进入',
 	'permits.zones.permitKinds': '限定作业票种类',
@@ -1210,6 +1220,9 @@ export type MessageKey = keyof typeof zhCN;
 export type Messages = Record<MessageKey, string>;
 
 export const en: Messages = {
+	...mapEn,
+	...musterEn,
+	...geofenceEn,
 	'app.name': 'SitePass',
 	'app.tagline': 'Special-operations contractor control',
 	'app.skip': 'Skip to main content',
@@ -2414,6 +2427,9 @@ export const en: Messages = {
 	'permits.zones.kind.work': 'Work area',
 	'permits.zones.kind.restricted': 'Restricted area',
 	'permits.zones.kind.danger': 'Danger area',
+	'permits.zones.kind.hardhat': 'Hard-hat area',
+	'permits.zones.kind.muster': 'Muster point',
+	'permits.zones.kind.gate': 'Gate',
 	'permits.zones.requiresPermit': 'Entry needs an active permit',
 	'permits.zones.requiresPermitShort': 'Permit to enter',
 	'permits.zones.permitKinds': 'Permit kinds',

@@ -1,0 +1,174 @@
+// The site map (issue 10): the plan image and how it sits on the ground, an optional tile server,
+// the ping retention; zones with an area as the geofence sees them; workers' last known positions.
+//
+// control.settings['map'] holds `MapSettings`; zones are control.zones (`SiteZone` with `area`);
+// pings are events.pings (`LocationPing`, each worker's phone writes its own).
+import * as v from 'valibot';
+import type * as Y from 'yjs';
+import {
+	fitPlan,
+	zoneAt,
+	type ControlPoint,
+	type GeoZone,
+	type LatLng,
+	type PlanFit,
+	type PlanFitProblem
+} from '../domain';
+import { putRecord, type Actor } from './commands';
+import { controlDoc } from './documents';
+import { LocationPing } from './events';
+import { SiteZone } from './permits';
+import { defineRecord, isoTime, readRecord, text } from './records';
+
+const sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'not a sha-256 hash'));
+
+/** Days a ping is kept when the site says nothing (whereabouts: shortest retention, 个保法). */
+export const DEFAULT_PING_RETENTION_DAYS = 7;
+export const MAX_PING_RETENTION_DAYS = 90;
+
+const controlPoint = v.object({
+	x: v.pipe(v.number(), v.minValue(0)),
+	y: v.pipe(v.number(), v.minValue(0)),
+	lat: v.pipe(v.number(), v.minValue(-90), v.maxValue(90)),
+	lng: v.pipe(v.number(), v.minValue(-180), v.maxValue(180)),
+	/** How the ground position was had: typed from a survey, or stood at with a phone's GPS. */
+	source: v.optional(v.picklist(['typed', 'gps'])),
+	accuracy: v.optional(v.nullable(v.number()))
+});
+
+/** control.settings['map'] */
+export const MapSettings = defineRecord({
+	name: 'MapSettings',
+	version: 1,
+	validate: v.object({
+		schema: v.literal(1),
+		/** The site's own plan (a blob), placed by control points; null before one is uploaded. */
+		plan: v.nullable(
+			v.object({
+				blob: sha256,
+				name: text(120),
+				width: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20_000)),
+				height: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20_000)),
+				controlPoints: v.pipe(v.array(controlPoint), v.maxLength(12))
+			})
+		),
+		/**
+		 * An optional tile server (`https://…/{z}/{x}/{y}.png`, on the site's network or the
+		 * internet); tiles the map loads are kept by the service worker for offline use.
+		 */
+		tileUrl: v.nullable(
+			v.pipe(
+				v.string(),
+				v.maxLength(300),
+				v.regex(/^https?:\/\/[^\s]+\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$/, 'not a tile URL template')
+			)
+		),
+		tileAttribution: v.optional(text(200)),
+		/** Where the map opens when there is neither a plan nor a zone. */
+		centre: v.nullable(v.tuple([v.number(), v.number()])),
+		pingRetentionDays: v.pipe(
+			v.number(),
+			v.integer(),
+			v.minValue(1),
+			v.maxValue(MAX_PING_RETENTION_DAYS)
+		),
+		updatedAt: isoTime,
+		updatedBy: text(64)
+	})
+});
+export type MapSettings = v.InferOutput<typeof MapSettings.validate>;
+
+type SettingsSource = { getMap(name: 'settings'): Y.Map<unknown> } | Y.Doc;
+
+export function mapSettings(control: SettingsSource): MapSettings | null {
+	const read = readRecord(MapSettings, (control as Y.Doc).getMap('settings').get('map'));
+	return read.ok ? read.record : null;
+}
+
+export function pingRetentionDays(control: SettingsSource): number {
+	return mapSettings(control)?.pingRetentionDays ?? DEFAULT_PING_RETENTION_DAYS;
+}
+
+export function saveMapSettings(
+	control: Y.Doc,
+	siteId: string,
+	actor: Actor,
+	input: Omit<MapSettings, 'schema' | 'updatedAt' | 'updatedBy'>,
+	at = new Date()
+): MapSettings {
+	return putRecord(control, controlDoc(siteId), actor, 'settings', 'map', MapSettings, {
+		schema: 1,
+		...input,
+		updatedAt: at.toISOString(),
+		updatedBy: actor.claims.sub
+	});
+}
+
+/** How the plan sits on the ground, or why it cannot be placed yet. */
+export function planFit(
+	settings: MapSettings | null
+): { ok: true; fit: PlanFit } | { ok: false; problem: PlanFitProblem | 'NO_PLAN' } {
+	if (!settings?.plan) return { ok: false, problem: 'NO_PLAN' };
+	return fitPlan(settings.plan.controlPoints as ControlPoint[]);
+}
+
+/** A zone record as the geofence and the map see it (only zones drawn on the map). */
+export function asGeoZone(z: SiteZone): GeoZone | null {
+	if (!z.area || z.area.length < 3) return null;
+	return {
+		id: z.id,
+		name: z.name,
+		kind: z.kind,
+		area: z.area as LatLng[],
+		requiresPermit: z.requiresPermit,
+		permitKinds: z.permitKinds
+	};
+}
+
+export function geoZones(control: Y.Doc): GeoZone[] {
+	const out: GeoZone[] = [];
+	for (const raw of control.getMap('zones').values()) {
+		const read = readRecord(SiteZone, raw);
+		if (!read.ok) continue;
+		const g = asGeoZone(read.record);
+		if (g) out.push(g);
+	}
+	return out.sort((a, b) => a.name.localeCompare(b.name, 'zh'));
+}
+
+/** Each worker's latest ping across the given events documents (oldest month first is fine). */
+export function lastPings(docs: readonly Y.Doc[]): Map<string, LocationPing> {
+	const last = new Map<string, LocationPing>();
+	for (const doc of docs) {
+		for (const [key, raw] of doc.getMap('pings').entries()) {
+			const prev = last.get((raw as { workerId?: string })?.workerId ?? '');
+			// Keys are ULIDs (time order): skip the validation of every ping but the newest.
+			if (prev && prev.id >= key) continue;
+			const read = readRecord(LocationPing, raw);
+			if (!read.ok || read.record.id !== key) continue;
+			last.set(read.record.workerId, read.record);
+		}
+	}
+	return last;
+}
+
+/** Where a ping puts a worker: the smallest zone containing it, any kind. */
+export function zoneOfPing(
+	ping: LocationPing | undefined,
+	zones: readonly GeoZone[]
+): GeoZone | null {
+	if (!ping) return null;
+	return zoneAt([ping.lat, ping.lng], zones);
+}
+
+/** Ping keys older than the retention (ULID keys sort by time; the record's `at` decides). */
+export function expiredPings(doc: Y.Doc, retentionDays: number, now = new Date()): string[] {
+	const cutoff = now.getTime() - retentionDays * 86_400_000;
+	const out: string[] = [];
+	for (const [key, raw] of doc.getMap('pings').entries()) {
+		const at = Date.parse((raw as { at?: string })?.at ?? '');
+		// An unreadable ping (no time) is kept no longer than a readable one: its key's time counts.
+		if (!(at >= cutoff)) out.push(key);
+	}
+	return out;
+}
