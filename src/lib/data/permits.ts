@@ -828,9 +828,15 @@ export function saveZone(
 	at = new Date()
 ): SiteZone {
 	const zoneId = input.id ?? newId('zone');
+	// A form that does not edit the area (the permits' zone list) keeps the one drawn on the map.
+	const before = readRecord(SiteZone, control.getMap('zones').get(zoneId));
+	const area = 'area' in input ? input.area : before.ok ? before.record.area : undefined;
+	const { area: _drop, ...rest } = input;
+	void _drop;
 	return putRecord(control, controlDoc(siteId), actor, 'zones', zoneId, SiteZone, {
 		schema: 1,
-		...input,
+		...rest,
+		...(area ? { area } : {}),
 		id: zoneId,
 		siteId,
 		updatedAt: at.toISOString(),
