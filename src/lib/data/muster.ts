@@ -10,11 +10,11 @@ import * as v from 'valibot';
 import type * as Y from 'yjs';
 import type { GeoZone } from '../domain';
 import type { Claims } from './access';
-import type { Presence } from './attendance';
+import type { Passage } from './attendance';
 import { putRecord, type Actor } from './commands';
 import { EmergencyContact, HealthRecord, Worker } from './contractor';
 import { newUlid } from './event-commands';
-import { ulidSchema, type LocationPing } from './events';
+import { AttendanceEvent, LocationPing, ulidSchema } from './events';
 import { Contractor } from './org';
 import { mayReadHealth } from './privacy';
 import { defineRecord, id, isoTime, readRecord, text } from './records';
@@ -156,18 +156,59 @@ export function markRollCall(
 	});
 }
 
+/** Whether mark `a` supersedes `b`: later time, then larger id (the same on every device). */
+export const supersedes = (a: RollCallMark, b: RollCallMark) =>
+	a.at > b.at || (a.at === b.at && a.id > b.id);
+
 /** The latest mark per person of one muster (by time, then id: the same on every device). */
 export function latestMarks(events: Y.Doc, musterId: string): Map<string, RollCallMark> {
 	const out = new Map<string, RollCallMark>();
-	for (const [key, raw] of events.getMap('rollcall').entries()) {
-		if ((raw as { musterId?: string })?.musterId !== musterId) continue;
-		const read = readRecord(RollCallMark, raw);
-		if (!read.ok || read.record.id !== key) continue;
-		const m = read.record;
-		const prev = out.get(m.workerId);
-		if (!prev || m.at > prev.at || (m.at === prev.at && m.id > prev.id)) out.set(m.workerId, m);
-	}
+	for (const [key, raw] of events.getMap('rollcall').entries()) takeMark(out, musterId, key, raw);
 	return out;
+}
+
+function takeMark(out: Map<string, RollCallMark>, musterId: string, key: string, raw: unknown) {
+	if ((raw as { musterId?: string })?.musterId !== musterId) return false;
+	const read = readRecord(RollCallMark, raw);
+	if (!read.ok || read.record.id !== key) return false;
+	const m = read.record;
+	const prev = out.get(m.workerId);
+	if (prev && !supersedes(m, prev)) return false;
+	out.set(m.workerId, m);
+	return true;
+}
+
+/**
+ * The roll call of one muster kept current as ticks arrive: only the changed keys are read (the
+ * log is append-only), so a tick on another device costs one record, not the whole log.
+ */
+export class RollCall {
+	readonly marks: Map<string, RollCallMark>;
+	#off: () => void;
+
+	constructor(
+		events: Y.Doc,
+		readonly musterId: string,
+		onChange: (workers: string[]) => void = () => {}
+	) {
+		this.marks = latestMarks(events, musterId);
+		const map = events.getMap('rollcall');
+		const observer = (event: Y.YMapEvent<unknown>) => {
+			const changed: string[] = [];
+			for (const key of event.keysChanged) {
+				const raw = map.get(key);
+				if (takeMark(this.marks, musterId, key, raw))
+					changed.push((raw as { workerId: string }).workerId);
+			}
+			if (changed.length) onChange(changed);
+		};
+		map.observe(observer);
+		this.#off = () => map.unobserve(observer);
+	}
+
+	destroy() {
+		this.#off();
+	}
 }
 
 // ——— The list ———
@@ -219,12 +260,20 @@ export interface MusterView {
 	counts: Record<MusterStatus, number> & { total: number };
 }
 
+/** Who is in and each one's latest passage: the live `Presence`, or one as of a past moment. */
+export interface PresenceLike {
+	present(): Iterable<Passage>;
+	last(workerId: string): Passage | undefined;
+}
+
 export interface MusterInput {
 	muster: Muster | null;
-	/** The muster's events document (rolls call); null for a preview before one starts. */
+	/** The muster's events document (its roll call); null for a preview before one starts. */
 	musterDoc: Y.Doc | null;
-	presence: Presence;
-	pings: Map<string, LocationPing>;
+	/** The latest marks when the caller keeps them current (`RollCall`); else read from musterDoc. */
+	marks?: ReadonlyMap<string, RollCallMark>;
+	presence: PresenceLike;
+	pings: ReadonlyMap<string, LocationPing>;
 	zones: readonly GeoZone[];
 	/** contractor id → its document. */
 	contractors: ReadonlyMap<string, Y.Doc>;
@@ -244,11 +293,31 @@ const STATUS_ORDER: Record<MusterStatus, number> = {
 /** Still to find: nobody has ticked them and no gate saw them leave. */
 export const needsFinding = (s: MusterStatus) => s === 'unaccounted' || s === 'missing';
 
-export function musterView(input: MusterInput): MusterView {
+/** One collator for every comparison (a locale argument to localeCompare builds one per call). */
+const zh = new Intl.Collator('zh-CN');
+
+type Person = Omit<MusterRow, 'status' | 'mark' | 'lateMark'> & { order: number };
+
+/**
+ * What a tick does not change: who is listed, how to reach them, where they were last seen, and
+ * their place in the list (contractor, then name). Built once; `assembleView` adds the statuses.
+ */
+export interface MusterPeople {
+	people: Map<string, Person>;
+	contractors: Map<string, Contractor>;
+}
+
+function marksOf(input: Pick<MusterInput, 'muster' | 'musterDoc' | 'marks'>) {
+	if (!input.muster) return new Map<string, RollCallMark>();
+	return (
+		input.marks ?? (input.musterDoc ? latestMarks(input.musterDoc, input.muster.id) : new Map())
+	);
+}
+
+export function describePeople(input: MusterInput): MusterPeople {
 	const { muster, presence, now } = input;
 	const end = muster?.endedAt ?? null;
-	const start = muster?.startedAt ?? null;
-	const marks = muster && input.musterDoc ? latestMarks(input.musterDoc, muster.id) : new Map();
+	const marks = marksOf(input);
 
 	// Who: the starting device's roster, anyone the gates say is in (an entry that synced late, or
 	// made during the muster), and anyone ticked.
@@ -262,26 +331,23 @@ export function musterView(input: MusterInput): MusterView {
 	for (const [cid, doc] of input.contractors)
 		for (const w of doc.getMap('workers').keys()) if (ids.has(w)) contractorOf.set(w, cid);
 
-	const contractorRecords = new Map<string, Contractor>();
+	const contractors = new Map<string, Contractor>();
 	for (const [key, raw] of input.org.getMap('contractors').entries()) {
 		const read = readRecord(Contractor, raw);
-		if (read.ok && read.record.id === key) contractorRecords.set(key, read.record);
+		if (read.ok && read.record.id === key) contractors.set(key, read.record);
 	}
 
-	const rows: MusterRow[] = [];
+	const list: Person[] = [];
 	for (const workerId of ids) {
 		const cid = contractorOf.get(workerId) ?? null;
 		const doc = cid ? input.contractors.get(cid) : undefined;
 		const w = doc ? readRecord(Worker, doc.getMap('workers').get(workerId)) : null;
 		const worker = w?.ok ? w.record : null;
-		const mark = marks.get(workerId) ?? null;
 		const last = presence.last(workerId);
-		const exited =
-			!!start && last?.direction === 'out' && last.at >= start && (!end || last.at <= end);
-		let status: MusterStatus = 'unaccounted';
-		if (mark && mark.status !== 'cleared') status = mark.status;
-		else if (exited) status = 'exited';
-		const ping = input.pings.get(workerId);
+		let ping = input.pings.get(workerId);
+		// A ping from before this visit's entry says where they were on another day.
+		if (ping && last?.direction === 'in' && Date.parse(ping.at) < Date.parse(last.at))
+			ping = undefined;
 		const zone = zoneOfPing(ping, input.zones);
 		let health: MusterRow['health'] = null;
 		if (doc && cid && mayReadHealth(input.claims, cid)) {
@@ -294,10 +360,10 @@ export function musterView(input: MusterInput): MusterView {
 				};
 		}
 		const e = doc ? readRecord(EmergencyContact, doc.getMap('emergency').get(workerId)) : null;
-		rows.push({
+		list.push({
 			workerId,
 			contractorId: cid,
-			contractorName: (cid && contractorRecords.get(cid)?.name) || '—',
+			contractorName: (cid && contractors.get(cid)?.name) || '—',
 			name: worker?.name ?? workerId,
 			trade: worker?.trade ?? null,
 			phone: worker?.phone ?? null,
@@ -315,18 +381,47 @@ export function musterView(input: MusterInput): MusterView {
 				: null,
 			enteredAt: last?.direction === 'in' ? last.at : null,
 			onRoster: !muster || roster.has(workerId),
-			status,
-			mark,
-			lateMark: !!mark && !!end && mark.at > end
+			order: 0
 		});
 	}
-	rows.sort(
+	list.sort(
 		(a, b) =>
-			STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-			a.contractorName.localeCompare(b.contractorName, 'zh') ||
-			a.name.localeCompare(b.name, 'zh') ||
-			(a.workerId < b.workerId ? -1 : 1)
+			zh.compare(a.contractorName, b.contractorName) ||
+			zh.compare(a.name, b.name) ||
+			(a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0)
 	);
+	const people = new Map<string, Person>();
+	list.forEach((p, i) => {
+		p.order = i;
+		people.set(p.workerId, p);
+	});
+	return { people, contractors };
+}
+
+/**
+ * The statuses, order, groups, leads and counts from the people and the latest marks: cheap
+ * enough to run on every tick. A mark for someone not among `people` needs `describePeople` again.
+ */
+export function assembleView(
+	base: MusterPeople,
+	input: Pick<MusterInput, 'muster' | 'musterDoc' | 'marks' | 'presence'>
+): MusterView {
+	const { muster, presence } = input;
+	const end = muster?.endedAt ?? null;
+	const marks = marksOf(input);
+
+	const rows: (MusterRow & { order: number })[] = [];
+	for (const p of base.people.values()) {
+		const mark = marks.get(p.workerId) ?? null;
+		const last = presence.last(p.workerId);
+		// A gate saw them leave (before the muster too: an exit that synced after it started).
+		const exited = !!muster && last?.direction === 'out' && (!end || last.at <= end);
+		let status: MusterStatus = 'unaccounted';
+		if (mark && mark.status !== 'cleared') status = mark.status;
+		else if (exited) status = 'exited';
+		rows.push({ ...p, status, mark, lateMark: !!mark && !!end && mark.at > end });
+	}
+	rows.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.order - b.order);
 
 	const groupsById = new Map<string, MusterGroup>();
 	for (const r of rows) {
@@ -341,7 +436,8 @@ export function musterView(input: MusterInput): MusterView {
 		(a, b) =>
 			b.unaccounted - a.unaccounted ||
 			Number(a.zone === null) - Number(b.zone === null) ||
-			(a.zone?.name ?? '').localeCompare(b.zone?.name ?? '', 'zh')
+			zh.compare(a.zone?.name ?? '', b.zone?.name ?? '') ||
+			((a.zone?.id ?? '') < (b.zone?.id ?? '') ? -1 : 1)
 	);
 
 	const leadsById = new Map<string, ContractorLead>();
@@ -349,7 +445,7 @@ export function musterView(input: MusterInput): MusterView {
 		const key = r.contractorId ?? '';
 		let l = leadsById.get(key);
 		if (!l) {
-			const c = r.contractorId ? contractorRecords.get(r.contractorId) : undefined;
+			const c = r.contractorId ? base.contractors.get(r.contractorId) : undefined;
 			leadsById.set(
 				key,
 				(l = {
@@ -366,7 +462,10 @@ export function musterView(input: MusterInput): MusterView {
 		if (needsFinding(r.status)) l.unaccounted++;
 	}
 	const leads = [...leadsById.values()].sort(
-		(a, b) => b.unaccounted - a.unaccounted || a.name.localeCompare(b.name, 'zh')
+		(a, b) =>
+			b.unaccounted - a.unaccounted ||
+			zh.compare(a.name, b.name) ||
+			((a.contractorId ?? '') < (b.contractorId ?? '') ? -1 : 1)
 	);
 
 	const counts = {
@@ -379,4 +478,51 @@ export function musterView(input: MusterInput): MusterView {
 	};
 	for (const r of rows) counts[r.status]++;
 	return { muster, rows, groups, leads, counts };
+}
+
+export function musterView(input: MusterInput): MusterView {
+	return assembleView(describePeople(input), input);
+}
+
+// ——— A past muster, as it stood when it ended ———
+
+/**
+ * Who was in as of `until` (each worker's latest admitted passage at or before it), from the
+ * attendance of `docs`: an ended muster's list does not move when people come and go later.
+ */
+export function presenceAt(docs: readonly Y.Doc[], siteId: string, until: string): PresenceLike {
+	const last = new Map<string, Passage>();
+	const limit = Date.parse(until);
+	for (const doc of docs)
+		for (const [key, raw] of doc.getMap('attendance').entries()) {
+			const r = raw as { workerId?: unknown; at?: unknown };
+			if (typeof r?.workerId !== 'string') continue;
+			const before = last.get(r.workerId);
+			if ((before && before.id >= key) || !(Date.parse(String(r.at)) <= limit)) continue;
+			const read = readRecord(AttendanceEvent, raw);
+			if (!read.ok) continue;
+			const e = read.record;
+			if (!e.allow || !e.workerId || e.siteId !== siteId || e.id !== key) continue;
+			last.set(e.workerId, { id: e.id, workerId: e.workerId, direction: e.direction, at: e.at });
+		}
+	return {
+		present: () => [...last.values()].filter((p) => p.direction === 'in'),
+		last: (workerId) => last.get(workerId)
+	};
+}
+
+/** Each worker's latest ping at or before `until` (see `lastPings` for the live one). */
+export function pingsAt(docs: readonly Y.Doc[], until: string): Map<string, LocationPing> {
+	const last = new Map<string, LocationPing>();
+	const limit = Date.parse(until);
+	for (const doc of docs)
+		for (const [key, raw] of doc.getMap('pings').entries()) {
+			const r = raw as { workerId?: unknown; at?: unknown };
+			const prev = last.get(String(r?.workerId));
+			if ((prev && prev.id >= key) || !(Date.parse(String(r?.at)) <= limit)) continue;
+			const read = readRecord(LocationPing, raw);
+			if (!read.ok || read.record.id !== key) continue;
+			last.set(read.record.workerId, read.record);
+		}
+	return last;
 }
