@@ -20,6 +20,9 @@ import { createHttpRegistry, type HttpRegistry, type HttpRegistryOptions } from 
 import { Relay } from './relay';
 import { VerificationScheduler, type SchedulerOptions } from './verification/scheduler';
 import { ApprovalTimers } from './approvals/timers';
+import { PingRetention } from './pings/retention';
+import { TileOrigins } from './tile-origins';
+import { createWorkerApi } from './worker-api';
 import { AttendanceReceipts } from './attendance/receipts';
 import { AlertNotices } from './alerts/notices';
 import { createIntegrationApi } from './integration/api';
@@ -70,6 +73,8 @@ export interface ServeOptions {
 	push?: PushOptions;
 	/** The integration API's webhook outbox: backoff, attempts; tests pass a clock and tick. */
 	webhooks?: OutboxOptions;
+	/** Deleting location pings past the site's retention (tests pass a clock and tick). */
+	pings?: { now?: () => Date; autoStart?: boolean };
 }
 
 export interface RunningServer {
@@ -87,6 +92,8 @@ export interface RunningServer {
 	push: PushService;
 	/** The integration API's webhook outbox (`tick()` sends what is due). */
 	webhooks: Outbox;
+	/** Deletes location pings past each site's retention (`tick()` runs a pass). */
+	pingRetention: PingRetention;
 	/** Signs a token for this org (tests and tooling; people get theirs through enrolment). */
 	issueToken(claims: Omit<Claims, 'iss' | 'jti' | 'iat' | 'exp'>, ttlSeconds?: number): string;
 	close(): Promise<void>;
@@ -98,6 +105,7 @@ const SECURITY_HEADERS = {
 	'referrer-policy': 'no-referrer',
 	'permissions-policy': 'camera=(self), geolocation=(self), microphone=()',
 	'content-security-policy':
+		// img-src and connect-src gain the origins of the sites' tile servers (tile-origins.ts).
 		"default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 } as const;
 
@@ -202,6 +210,10 @@ async function listen(
 		outbox: webhooks,
 		log
 	});
+	const workerApi = createWorkerApi({ relay, replica: integrationReplica });
+	const pingRetention = new PingRetention({ relay, log, now: options.pings?.now });
+	if (options.pings?.autoStart ?? true) pingRetention.start();
+	const tiles = new TileOrigins(relay, SECURITY_HEADERS['content-security-policy']);
 	const api = createApi({
 		relay,
 		data,
@@ -220,6 +232,8 @@ async function listen(
 
 	const handler = async (req: IncomingMessage, res: ServerResponse) => {
 		for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+		// A site's own tile server (its map settings) may serve map images to the app.
+		res.setHeader('content-security-policy', tiles.csp());
 		let pathname: string;
 		try {
 			pathname = new URL(req.url ?? '/', 'http://relay').pathname;
@@ -234,6 +248,7 @@ async function listen(
 		}
 		if (pathname.startsWith('/api/v1/')) return integration(req, res, pathname);
 		if (pathname.startsWith('/api/')) {
+			if (await workerApi(req, res, pathname)) return;
 			if (await api(req, res, pathname)) return;
 			return sendJson(res, 404, {
 				ok: false,
@@ -308,6 +323,7 @@ async function listen(
 		webhooks,
 		verification,
 		approvalTimers,
+		pingRetention,
 		issueToken(claims, ttlSeconds = 3600) {
 			const iat = Math.floor(Date.now() / 1000);
 			return signToken(
@@ -322,6 +338,8 @@ async function listen(
 				receipts.flush();
 				receipts.stop();
 				alertNotices.stop();
+				pingRetention.stop();
+				tiles.stop();
 				await webhooks.stop();
 				integrationReplica.close();
 				registry?.close();

@@ -6,7 +6,7 @@
 // small per-worker views of the documents.
 import type * as Y from 'yjs';
 import type { Forgery } from '../../src/lib/data/approvals';
-import { Presence } from '../../src/lib/data/attendance';
+import { Presence, type Passage } from '../../src/lib/data/attendance';
 import {
 	blacklistDoc,
 	contractorDoc,
@@ -448,6 +448,12 @@ export class SiteReplica {
 			});
 		}
 		return out.sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : 0));
+	}
+
+	/** The worker's last admitted passage at this site (this month and the previous one). */
+	lastPassage(workerId: string, at: Date, timeZone: string): Passage | null {
+		this.followEvents(at, timeZone);
+		return this.presence.last(workerId) ?? null;
 	}
 
 	/** Whether the worker's last admitted passage at this site was an entry. */
