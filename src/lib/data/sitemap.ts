@@ -14,11 +14,15 @@ import {
 	type PlanFit,
 	type PlanFitProblem
 } from '../domain';
-import { putRecord, type Actor } from './commands';
-import { controlDoc } from './documents';
+import { authorizeChange } from './access';
+import { AccessError, putRecord, type Actor } from './commands';
+import { controlDoc, parseDocName } from './documents';
 import { LocationPing } from './events';
-import { SiteZone } from './permits';
+import { saveZone, SiteZone } from './permits';
 import { defineRecord, isoTime, readRecord, text } from './records';
+
+/** `http(s)://…{z}…{x}…{y}…`: a tile server's URL template (Leaflet's, OpenStreetMap's). */
+export const TILE_URL_PATTERN = /^https?:\/\/[^\s]+\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$/;
 
 const sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'not a sha-256 hash'));
 
@@ -57,11 +61,7 @@ export const MapSettings = defineRecord({
 		 * internet); tiles the map loads are kept by the service worker for offline use.
 		 */
 		tileUrl: v.nullable(
-			v.pipe(
-				v.string(),
-				v.maxLength(300),
-				v.regex(/^https?:\/\/[^\s]+\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$/, 'not a tile URL template')
-			)
+			v.pipe(v.string(), v.maxLength(300), v.regex(TILE_URL_PATTERN, 'not a tile URL template'))
 		),
 		tileAttribution: v.optional(text(200)),
 		/** Where the map opens when there is neither a plan nor a zone. */
@@ -171,4 +171,97 @@ export function expiredPings(doc: Y.Doc, retentionDays: number, now = new Date()
 		if (!(at >= cutoff)) out.push(key);
 	}
 	return out;
+}
+
+/** Why a tile URL cannot be used (null: fine; an empty string means "no tiles"). */
+export function tileUrlProblem(url: string): 'NOT_HTTP' | 'NO_PLACEHOLDERS' | 'TOO_LONG' | null {
+	const u = url.trim();
+	if (u === '') return null;
+	if (u.length > 300) return 'TOO_LONG';
+	if (!/^https?:\/\/[^\s]+$/.test(u)) return 'NOT_HTTP';
+	if (!TILE_URL_PATTERN.test(u)) return 'NO_PLACEHOLDERS';
+	return null;
+}
+
+/**
+ * Folds added pings into each worker's latest one; returns the workers whose latest changed (so a
+ * map moves those markers only). `keys` are the keys an update touched; all keys when omitted.
+ */
+export function foldPings(
+	last: Map<string, LocationPing>,
+	pings: Y.Map<unknown>,
+	keys: Iterable<string> = pings.keys()
+): Set<string> {
+	const changed = new Set<string>();
+	for (const key of keys) {
+		const raw = pings.get(key) as { workerId?: string } | undefined;
+		if (!raw) continue;
+		const prev = last.get(raw.workerId ?? '');
+		if (prev && prev.id >= key) continue;
+		const read = readRecord(LocationPing, raw);
+		if (!read.ok || read.record.id !== key) continue;
+		last.set(read.record.workerId, read.record);
+		changed.add(read.record.workerId);
+	}
+	return changed;
+}
+
+/** What refers to a zone: permits (any status: they are the site's record) and machines. */
+export function zoneUse(
+	control: Y.Doc,
+	zoneId: string
+): { permits: string[]; equipment: string[] } {
+	const permits: string[] = [];
+	for (const raw of control.getMap('permits').values()) {
+		const p = raw as { zone?: unknown; number?: unknown; id?: unknown };
+		if (p?.zone === zoneId) permits.push(String(p.number ?? p.id));
+	}
+	const equipment: string[] = [];
+	for (const raw of control.getMap('equipment').values()) {
+		const e = raw as { zone?: unknown; name?: unknown; id?: unknown };
+		if (e?.zone === zoneId) equipment.push(String(e.name ?? e.id));
+	}
+	return { permits: permits.sort(), equipment: equipment.sort() };
+}
+
+export class ZoneInUse extends Error {
+	readonly code = 'ZONE_IN_USE';
+	constructor(readonly use: { permits: string[]; equipment: string[] }) {
+		super(
+			`the zone is named by ${use.permits.length} permit(s), ${use.equipment.length} machine(s)`
+		);
+	}
+}
+
+/**
+ * Removes a zone. Refused (ZoneInUse) while a permit or a machine names it: a permit's record must
+ * keep saying where the work was, and a machine's interlock where it stands.
+ */
+export function deleteZone(control: Y.Doc, siteId: string, actor: Actor, zoneId: string): boolean {
+	const map = control.getMap('zones');
+	if (!map.has(zoneId)) return false;
+	const use = zoneUse(control, zoneId);
+	if (use.permits.length || use.equipment.length) throw new ZoneInUse(use);
+	const ref = parseDocName(controlDoc(siteId))!;
+	const refusal = authorizeChange(
+		actor.claims,
+		ref,
+		{ map: 'zones', key: zoneId, action: 'delete' },
+		actor.org
+	);
+	if (refusal) throw new AccessError(refusal);
+	control.transact(() => {
+		map.delete(zoneId);
+		// Neighbour lists drop it, so no clash check looks for a zone that is gone.
+		for (const raw of [...map.values()]) {
+			const read = readRecord(SiteZone, raw);
+			if (!read.ok || !read.record.neighbours.includes(zoneId)) continue;
+			const { schema: _s, siteId: _site, updatedAt: _u, updatedBy: _b, ...rest } = read.record;
+			saveZone(control, siteId, actor, {
+				...rest,
+				neighbours: rest.neighbours.filter((n) => n !== zoneId)
+			});
+		}
+	});
+	return true;
 }
