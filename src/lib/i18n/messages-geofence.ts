@@ -1,6 +1,113 @@
-// The geofence screens' messages (issue 10), spread into the catalogue in messages.ts. zh-CN first;
-// `geofenceEn` must carry every key of `geofenceZhCN` (the type says so).
+// The worker phone's geofence page (/me) and its alarm (issue 10), spread into the catalogue in
+// messages.ts. zh-CN first; `geofenceEn` must carry every key of `geofenceZhCN` (the type says so).
 
-export const geofenceZhCN = {} as const;
+export const geofenceZhCN = {
+	'nav.me': '我的定位',
+	'geofence.title': '危险区域提醒',
+	'geofence.workersOnly':
+		'本页供工人的手机使用：进场后按危险区域提醒本人。管理人员请使用现场地图。',
+	'geofence.notEnrolled': '本手机尚未登记，请找管理员扫码登记。',
+	'geofence.consent.title': '定位授权（单独同意）',
+	'geofence.consent.text':
+		'为保障您的人身安全，SitePass 将在您经门岗进场后、出场前，使用本手机的定位：在您进入变电所、受限空间等危险区域时立即报警，并把报警和位置发送给本工地的安全管理人员；发生紧急情况时用于清点人员。位置只在场内记录，出场后停止；位置记录保存 {days} 天后自动删除。您可以随时撤回同意，撤回后停止定位，不影响您进场作业。',
+	'geofence.consent.agree': '同意并开启定位提醒',
+	'geofence.consent.decline': '不同意',
+	'geofence.consent.given': '已同意定位（{time}）',
+	'geofence.consent.declined': '您未同意定位，本手机不会记录位置，也不会报警。',
+	'geofence.consent.withdraw': '撤回同意',
+	'geofence.state.ON_SITE': '定位中：进入危险区域会立即报警',
+	'geofence.state.NOT_ON_SITE': '您当前不在场（门岗未记录进场，或已出场），不定位',
+	'geofence.state.NO_CONSENT': '未同意定位，不定位',
+	'geofence.state.STALE': '进场记录已超过 16 小时，请经门岗重新进场后再定位',
+	'geofence.state.NO_PASS': '尚未取得本工地的区域信息，请连接工地网络后刷新',
+	'geofence.passAt': '区域与作业票信息更新于 {time}',
+	'geofence.passOffline': '当前无法连接工地服务器，按最后取得的信息判断（离线也会报警）',
+	'geofence.passError': '取得区域信息失败：{code}',
+	'geofence.refresh': '刷新',
+	'geofence.locate': '立即定位',
+	'geofence.fix': '最近定位 {time}，精度约 {accuracy} 米',
+	'geofence.noFix': '正在等待定位…',
+	'geofence.nearest': '距最近的禁入区域约 {m} 米',
+	'geofence.nearestNone': '本工地没有对您禁入的区域',
+	'geofence.rate': '每 {s} 秒记录一次位置',
+	'geofence.battery': '电量 {level}%{charging}',
+	'geofence.charging': '（充电中）',
+	'geofence.pings': '本次已记录 {n} 个位置点，联网后上传',
+	'geofence.geoError.DENIED': '浏览器不允许定位：请在设置中允许本网站使用位置信息',
+	'geofence.geoError.UNAVAILABLE': '暂时无法定位（室内或信号弱）',
+	'geofence.geoError.TIMEOUT': '定位超时，正在重试',
+	'geofence.geoError.UNSUPPORTED': '本浏览器不支持定位',
+	'geofence.zones': '本工地的危险区域',
+	'geofence.zone.nobody': '禁止任何人进入',
+	'geofence.zone.permit': '持有效作业票方可进入',
+	'geofence.permits': '我的作业票',
+	'geofence.permitNone': '您没有作业票',
+	'geofence.covered': '您正在「{zone}」内，作业票 {number} 有效',
+	'geofence.alarm.title': '危险！请立即离开',
+	'geofence.alarm.reason.NO_ENTRY': '「{zone}」禁止任何人进入',
+	'geofence.alarm.reason.NO_PERMIT': '「{zone}」须持有效作业票进入，您没有',
+	'geofence.alarm.reason.PERMIT_ROLE_MISMATCH': '「{zone}」的作业票未允许您以现在的身份进入',
+	'geofence.alarm.reported': '报警已记录，联网后立即通知安全管理人员',
+	'geofence.alarm.silence': '消音',
+	'geofence.alarm.silenced': '已消音，离开该区域后提醒解除',
+	'geofence.alarm.noSound': '本手机未能发声，请留意震动和屏幕',
+	'geofence.alertMessage': '{name}进入「{zone}」：{reason}'
+} as const;
 
-export const geofenceEn: Record<keyof typeof geofenceZhCN, string> = {};
+export const geofenceEn: Record<keyof typeof geofenceZhCN, string> = {
+	'nav.me': 'My location',
+	'geofence.title': 'Danger zone alarm',
+	'geofence.workersOnly':
+		'This page is for workers’ phones: once on site it warns its owner about danger zones. Staff use the site map.',
+	'geofence.notEnrolled': 'This phone is not enrolled yet; ask the administrator to enrol it.',
+	'geofence.consent.title': 'Location consent (separate consent)',
+	'geofence.consent.text':
+		'For your safety, SitePass uses this phone’s location between your entry at the gate and your exit: it alarms at once when you walk into a danger zone such as a substation or a confined space, and sends the alarm and position to this site’s safety staff; in an emergency it helps account for everyone. Locations are recorded only on site and stop at exit; they are deleted after {days} days. You can withdraw consent at any time; tracking then stops, and your work on site is not affected.',
+	'geofence.consent.agree': 'Agree and turn on alarms',
+	'geofence.consent.decline': 'Do not agree',
+	'geofence.consent.given': 'Location consent given ({time})',
+	'geofence.consent.declined':
+		'You did not consent: this phone records no location and raises no alarm.',
+	'geofence.consent.withdraw': 'Withdraw consent',
+	'geofence.state.ON_SITE': 'Tracking: walking into a danger zone alarms at once',
+	'geofence.state.NOT_ON_SITE':
+		'You are not on site (no entry at the gate, or you have left): not tracking',
+	'geofence.state.NO_CONSENT': 'No location consent: not tracking',
+	'geofence.state.STALE': 'Your entry is over 16 hours old; enter through the gate again',
+	'geofence.state.NO_PASS': 'No zone information for this site yet: connect to the site network',
+	'geofence.passAt': 'Zones and permits as of {time}',
+	'geofence.passOffline':
+		'The site server cannot be reached: judging by the last information (alarms work offline)',
+	'geofence.passError': 'Could not get the zone information: {code}',
+	'geofence.refresh': 'Refresh',
+	'geofence.locate': 'Locate now',
+	'geofence.fix': 'Last fix {time}, accurate to about {accuracy} m',
+	'geofence.noFix': 'Waiting for a position…',
+	'geofence.nearest': 'About {m} m to the nearest zone you may not enter',
+	'geofence.nearestNone': 'No zone on this site is closed to you',
+	'geofence.rate': 'A position every {s} s',
+	'geofence.battery': 'Battery {level}%{charging}',
+	'geofence.charging': ' (charging)',
+	'geofence.pings': '{n} positions recorded; uploaded when online',
+	'geofence.geoError.DENIED': 'The browser does not allow location: allow it for this site',
+	'geofence.geoError.UNAVAILABLE': 'No position for now (indoors or weak signal)',
+	'geofence.geoError.TIMEOUT': 'Location timed out; retrying',
+	'geofence.geoError.UNSUPPORTED': 'This browser has no location',
+	'geofence.zones': 'Danger zones on this site',
+	'geofence.zone.nobody': 'Nobody may enter',
+	'geofence.zone.permit': 'Only with a valid permit',
+	'geofence.permits': 'My permits',
+	'geofence.permitNone': 'You have no permits',
+	'geofence.covered': 'You are inside “{zone}”; permit {number} is valid',
+	'geofence.alarm.title': 'Danger! Leave now',
+	'geofence.alarm.reason.NO_ENTRY': 'Nobody may enter “{zone}”',
+	'geofence.alarm.reason.NO_PERMIT': '“{zone}” needs a valid permit, and you have none',
+	'geofence.alarm.reason.PERMIT_ROLE_MISMATCH':
+		'Your role on the permit does not let you into “{zone}”',
+	'geofence.alarm.reported':
+		'The alarm is recorded and reaches safety staff as soon as the phone is online',
+	'geofence.alarm.silence': 'Silence',
+	'geofence.alarm.silenced': 'Silenced; the warning ends when you leave the zone',
+	'geofence.alarm.noSound': 'This phone could not sound: watch for vibration and the screen',
+	'geofence.alertMessage': '{name} entered “{zone}”: {reason}'
+};

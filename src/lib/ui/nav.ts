@@ -44,7 +44,8 @@ export const NAV: readonly NavItem[] = [
 		icon: 'shield',
 		roles: ['role.staff']
 	},
-	{ id: 'map', href: '/map', label: 'nav.map', icon: 'map', roles: ['role.staff', 'role.worker'] },
+	{ id: 'map', href: '/map', label: 'nav.map', icon: 'map', roles: ['role.staff'] },
+	{ id: 'me', href: '/me', label: 'nav.me', icon: 'alarm', roles: ['role.worker'] },
 	{ id: 'muster', href: '/muster', label: 'nav.muster', icon: 'alarm', roles: ['role.staff'] },
 	{
 		id: 'dashboard',
