@@ -31,13 +31,21 @@ export interface AlertNoticeOptions {
 export function alertNotice(alert: Alert, siteName: string): PushPayload {
 	const where = alert.zoneName ? `${siteName} · ${alert.zoneName}` : siteName;
 	const title =
-		alert.kind === 'ppe' ? '未戴安全帽' : alert.kind === 'zone' ? '危险区域闯入' : '现场告警';
+		alert.kind === 'ppe'
+			? '未戴安全帽'
+			: alert.kind === 'zone'
+				? '危险区域闯入'
+				: alert.kind === 'geofence'
+					? '定位报警'
+					: '现场告警';
 	const what =
 		alert.kind === 'ppe'
 			? '有人未戴安全帽进入安全帽区域'
 			: alert.kind === 'zone'
 				? '有人进入危险区域'
-				: '现场告警';
+				: alert.kind === 'geofence'
+					? '有工人的手机定位在禁入区域内'
+					: '现场告警';
 	return {
 		title,
 		body: `${where}：${what}，请立即查看处理。`,
