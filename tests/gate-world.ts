@@ -50,7 +50,11 @@ export const PEOPLE = {
 	}
 } satisfies Record<string, GatePerson>;
 
-function bindKey(relay: RunningServer, principal: string, staffRole: KeyBinding['staffRole']) {
+export function bindKey(
+	relay: RunningServer,
+	principal: string,
+	staffRole: KeyBinding['staffRole']
+) {
 	const signer = softwareSigner(newSecretKey());
 	relay.relay.write('org', (doc) => {
 		doc.getMap('keys').set(signer.keyId, {
