@@ -107,6 +107,7 @@ export class GeofencePhone {
 			this.decide();
 		});
 		void this.#readBattery();
+		void this.#forgetOldMonths();
 		window.addEventListener('online', this.#onOnline);
 		this.#timers.push(setInterval(() => void this.refresh(), PASS_REFRESH_MS));
 		this.#timers.push(setInterval(() => this.decide(), DECIDE_MS));
@@ -353,6 +354,28 @@ export class GeofencePhone {
 					})
 				)
 				.catch(() => {});
+	}
+
+	/**
+	 * The phone's own pings of months before last: long synced (the relay keeps them only for the
+	 * site's retention), so the phone's copies go too. Last month stays, in case the phone was
+	 * offline across the month's end.
+	 */
+	async #forgetOldMonths(): Promise<void> {
+		const claims = this.#claims;
+		if (!claims || !this.#siteId) return;
+		const prefix = `sitepass:${claims.iss}:${eventsDoc(this.#siteId, '')}`;
+		const now = new Date();
+		const last = monthOf(new Date(now.getFullYear(), now.getMonth() - 1, 15));
+		try {
+			const all = (await indexedDB.databases?.()) ?? [];
+			for (const d of all) {
+				const month = d.name?.startsWith(prefix) ? d.name.slice(prefix.length) : null;
+				if (month && /^\d{4}-\d{2}$/.test(month) && month < last) indexedDB.deleteDatabase(d.name!);
+			}
+		} catch {
+			/* best effort: the next start tries again */
+		}
 	}
 
 	async #readBattery(): Promise<void> {
