@@ -11,6 +11,11 @@ const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((
 );
 const PORT = Number(process.env.SITEPASS_E2E_PORT ?? 4317);
 const dataDir = mkdtempSync(join(tmpdir(), 'sitepass-e2e-'));
+// SITEPASS_E2E_BUILD: a copy of the built app to serve (tests/helpers.ts reads it too), so a run is
+// not disturbed by someone rebuilding build/ at the same time.
+const staticArg = process.env.SITEPASS_E2E_BUILD
+	? ` --static ${process.env.SITEPASS_E2E_BUILD}`
+	: '';
 
 export const CHROMIUM_ARGS = [
 	'--no-sandbox',
@@ -42,7 +47,7 @@ export default defineConfig({
 	},
 	projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
 	webServer: {
-		command: `node bin/sitepass.js serve --host 127.0.0.1 --port ${PORT} --data ${dataDir}`,
+		command: `node bin/sitepass.js serve --host 127.0.0.1 --port ${PORT} --data ${dataDir}${staticArg}`,
 		url: `http://127.0.0.1:${PORT}/healthz`,
 		reuseExistingServer: false,
 		timeout: 60_000,

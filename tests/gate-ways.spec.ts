@@ -132,5 +132,7 @@ test('QR pass and ID + PIN at an offline gate, with anti-passback and journalled
 	await expect(gate.getByTestId('gate-unconfirmed')).toContainText('待上传 0 条', {
 		timeout: 30_000
 	});
+	// Closed, not left running the kiosk in the browser later specs share.
+	for (const p of [admin, gate]) await p.context().close();
 	await relay.close();
 });
