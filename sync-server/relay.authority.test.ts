@@ -448,9 +448,42 @@ describe('worker (write-only)', () => {
 		expect(stored(relay.server, month, 'attendance')).not.toHaveProperty('A9');
 	});
 
-	it('is refused documents other than its site events', async () => {
+	it('is refused documents other than its site events and its own contractor’s (write-only)', async () => {
+		const c2 = open(relay.server, 'contractor:C2', T.worker());
+		await refused(c2, 4403, 'FORBIDDEN_DOC contractor:C2');
+		const control = open(relay.server, 'site:S1:control', T.worker());
+		await refused(control, 4403, 'FORBIDDEN_DOC site:S1:control');
+	});
+
+	it('gives its own location consent to its contractor’s document without reading it', async () => {
+		relay.server.relay.write('contractor:C1', (d) =>
+			d.getMap('workers').set('W1', { schema: 2, id: 'W1', name: '同事' })
+		);
 		const c = open(relay.server, 'contractor:C1', T.worker());
-		await refused(c, 4403, 'FORBIDDEN_DOC contractor:C1');
+		await c.synced();
+		// Write-only: none of its colleagues' records reach the phone.
+		expect(c.map('workers').size).toBe(0);
+		const consent = {
+			schema: 1,
+			id: 'loc1',
+			workerId: 'W9',
+			purpose: 'location',
+			granted: true,
+			textShown: '同意在进场期间记录位置',
+			textVersion: 'location-1',
+			at: at(),
+			recordedBy: 'W9'
+		};
+		c.map('consents').set('loc1', consent);
+		await waitFor(
+			() => !!stored(relay.server, 'contractor:C1', 'consents').loc1,
+			'consent stored at the relay'
+		);
+		const c2 = open(relay.server, 'contractor:C1', T.worker());
+		await c2.synced();
+		c2.map('consents').set('face1', { ...consent, id: 'face1', purpose: 'face' });
+		await refused(c2, 4403, 'NOT_OWN_RECORD consents/face1');
+		expect(stored(relay.server, 'contractor:C1', 'consents')).not.toHaveProperty('face1');
 	});
 });
 
