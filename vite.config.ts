@@ -1,5 +1,5 @@
 // Vite configuration: SvelteKit, the PWA service worker (precaches the app shell and the scan
-// engines; caches the vision models on first use), and unit tests.
+// engines; caches the vision models and map tiles on first use), and unit tests.
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import type { Plugin } from 'vite';
@@ -123,6 +123,24 @@ export default defineConfig({
 						urlPattern: ({ url }) => url.pathname.startsWith('/models/'),
 						handler: 'CacheFirst',
 						options: { cacheName: 'sitepass-models' }
+					},
+					// Map tiles (issue 10): the site's tile server is only known at run time, so any
+					// …/z/x/y(.png|.jpg|.webp) outside the app's own paths is kept once loaded, for offline
+					// use. Opaque answers (tile servers without CORS) count too.
+					{
+						urlPattern: ({ url }) =>
+							/\/\d+\/\d+\/\d+(\.(png|jpe?g|webp))?$/.test(url.pathname) &&
+							!/^\/(sync|blobs|api|_app|models|vendor)\//.test(url.pathname),
+						handler: 'CacheFirst',
+						options: {
+							cacheName: 'sitepass-tiles',
+							expiration: {
+								maxEntries: 3000,
+								maxAgeSeconds: 30 * 24 * 3600,
+								purgeOnQuotaError: true
+							},
+							cacheableResponse: { statuses: [0, 200] }
+						}
 					}
 				],
 				navigateFallback: '/',
