@@ -13,6 +13,7 @@ export const mapZhCN = {
 	'map.mode.blank': '空白底图',
 	'map.readOnly': '只读',
 	'map.zonesTable': '区域与设备列表 →',
+	'map.drawOnMap': '在现场地图上绘制区域 →',
 	'map.blank.hint':
 		'尚未上传现场平面图：当前为以现场中心为原点的空白米制底图。请在“设置”中上传平面图。',
 	'map.blank.noCentre':
@@ -149,6 +150,7 @@ export const mapEn: Record<keyof typeof mapZhCN, string> = {
 	'map.mode.blank': 'Blank',
 	'map.readOnly': 'Read only',
 	'map.zonesTable': 'Zones and equipment list →',
+	'map.drawOnMap': 'Draw zones on the site map →',
 	'map.blank.hint':
 		'No site plan yet: this is a blank canvas in metres around the site centre. Upload a plan under Settings.',
 	'map.blank.noCentre':
