@@ -3,7 +3,7 @@
 
 export const mapZhCN = {
 	'map.staffOnly': '现场地图仅供现场管理人员、总部与系统管理员使用。',
-	'map.forWorkers': '现场地图供管理人员使用。工人的位置共享与区域提醒在手机的“我的位置”中。',
+	'map.forWorkers': '现场地图供管理人员使用。工人的位置共享与区域提醒在手机的“我的定位”页面中。',
 	'map.noSite': '您没有可查看的现场。',
 	'map.site': '现场',
 	'map.mode': '底图',
