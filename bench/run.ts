@@ -12,6 +12,7 @@ import { gateLatency } from './gate-latency';
 import { ledgerFilter } from './ledger-filter';
 import { ledgerLoad } from './ledger-load';
 import { monitorThroughput } from './monitor-throughput';
+import { musterBench } from './muster';
 import { ppeEval } from './ppe-eval';
 import { registryReverify } from './registry-reverify';
 import { relayThroughput } from './relay-throughput';
@@ -31,7 +32,8 @@ const BENCHMARKS: Benchmark[] = [
 	gateLatency,
 	ppeEval,
 	monitorThroughput,
-	authorizeBench
+	authorizeBench,
+	musterBench
 ];
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));

@@ -419,7 +419,25 @@ export function assembleView(
 		let status: MusterStatus = 'unaccounted';
 		if (mark && mark.status !== 'cleared') status = mark.status;
 		else if (exited) status = 'exited';
-		rows.push({ ...p, status, mark, lateMark: !!mark && !!end && mark.at > end });
+		// Field by field: a spread of a 15-field object is V8's slow path, 5,000 times per tick.
+		rows.push({
+			workerId: p.workerId,
+			contractorId: p.contractorId,
+			contractorName: p.contractorName,
+			name: p.name,
+			trade: p.trade,
+			phone: p.phone,
+			health: p.health,
+			emergency: p.emergency,
+			zone: p.zone,
+			lastPing: p.lastPing,
+			enteredAt: p.enteredAt,
+			onRoster: p.onRoster,
+			order: p.order,
+			status,
+			mark,
+			lateMark: !!mark && !!end && mark.at > end
+		});
 	}
 	rows.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.order - b.order);
 
