@@ -221,6 +221,7 @@ test('muster: three devices, one offline during the roll call, end with one list
 	await expect(row(b, 'w-zhang')).toHaveAttribute('data-status', 'unaccounted');
 
 	// The active list for the README (A's laptop), then the print layout.
+	await a.evaluate(() => window.scrollTo(0, 0));
 	await a.screenshot({ path: `${SHOTS}/muster-zh.png` });
 
 	// C comes back: its ticks reach the others; 陈静's later tick (B's) wins on C too.
