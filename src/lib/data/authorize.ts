@@ -8,6 +8,7 @@ import {
 	decideWork,
 	permitAccess,
 	permitKind,
+	zoneEntryRule,
 	type AccessReason,
 	type IdentityCheck,
 	type PermitOnRecord,
@@ -98,6 +99,10 @@ export function authorize(
 		const zone = readRecord(SiteZone, docs.control.getMap('zones').get(zoneId));
 		if (!zone.ok || zone.record.siteId !== q.site.id) {
 			reasons.push({ code: 'ZONE_UNKNOWN', severity: 'deny', zone: zoneId });
+		} else if (q.action === 'enter' && zoneEntryRule(zone.record) === 'nobody') {
+			// A danger or restricted zone that admits nobody: its door opens for no one (the same
+			// rule workers' phones alarm on).
+			reasons.push({ code: 'ZONE_CLOSED', severity: 'deny', zone: zoneId });
 		} else if (zone.record.requiresPermit && !needsPermit) {
 			needsPermit = { kinds: zone.record.permitKinds, roleWorkType: null };
 		}

@@ -711,6 +711,31 @@ describe('authorize: doors and interlocks', () => {
 		).toEqual(['NOT_ON_SITE']);
 	});
 
+	it('a danger zone that admits nobody opens its door for no one, permit or not (the phones’ rule)', async () => {
+		const s = await world();
+		saveZone(s.control, 'S1', s.staff[0]!.actor, {
+			id: 'substation',
+			name: '变电所',
+			kind: 'danger',
+			requiresPermit: false,
+			permitKinds: [],
+			neighbours: []
+		});
+		const closed = ask(s, { workerId: 'welder', zone: 'substation', at: new Date(FROM) });
+		expect(closed.allow).toBe(false);
+		expect(codes(closed)).toEqual(['ZONE_CLOSED']);
+		// A work area without a permit rule stays open.
+		saveZone(s.control, 'S1', s.staff[0]!.actor, {
+			id: 'yard',
+			name: '堆场',
+			kind: 'work',
+			requiresPermit: false,
+			permitKinds: [],
+			neighbours: []
+		});
+		expect(ask(s, { workerId: 'welder', zone: 'yard', at: new Date(FROM) }).allow).toBe(true);
+	});
+
 	it('a mobile crane (no zone) that needs a lifting permit does not start without one', async () => {
 		const s = await world();
 		const lead = s.staff[0]!.actor;

@@ -269,6 +269,18 @@ export function guardsEntry(zone: Pick<GeoZone, 'kind'>): boolean {
 	return zone.kind === 'danger' || zone.kind === 'restricted';
 }
 
+/**
+ * Who may enter a zone — one rule for its doors (`/api/v1/authorize`) and for workers' phones:
+ * a danger or restricted zone admits nobody, or only permit holders; any other zone is open,
+ * unless it says it needs a permit.
+ */
+export function zoneEntryRule(
+	zone: Pick<GeoZone, 'kind' | 'requiresPermit'>
+): 'open' | 'permit' | 'nobody' {
+	if (zone.requiresPermit) return 'permit';
+	return guardsEntry(zone) ? 'nobody' : 'open';
+}
+
 export type GeofenceReason = 'NO_ENTRY' | 'NO_PERMIT' | 'PERMIT_ROLE_MISMATCH';
 
 export interface GeofenceBreach {
@@ -310,7 +322,7 @@ export function geofence(
 		let allowed = false;
 		let reason: GeofenceReason = 'NO_ENTRY';
 		let permitId: string | null = null;
-		if (zone.requiresPermit) {
+		if (zoneEntryRule(zone) === 'permit') {
 			const access = permitAccess(worker, zone.id, zone.permitKinds, permits);
 			allowed = access.allow;
 			permitId = access.permit?.id ?? null;

@@ -964,6 +964,7 @@ export const ACCESS_REASON_CODES = [
 	'EQUIPMENT_UNKNOWN',
 	'EQUIPMENT_OUT_OF_SERVICE',
 	'ZONE_UNKNOWN',
+	'ZONE_CLOSED',
 	'WORKER_UNKNOWN',
 	'PASS_INVALID',
 	'NOT_ON_SITE'
@@ -989,6 +990,7 @@ export type AccessReason =
 	| { code: 'EQUIPMENT_UNKNOWN'; severity: 'deny'; equipment: string }
 	| { code: 'EQUIPMENT_OUT_OF_SERVICE'; severity: 'deny'; equipment: string }
 	| { code: 'ZONE_UNKNOWN'; severity: 'deny'; zone: string }
+	| { code: 'ZONE_CLOSED'; severity: 'deny'; zone: string }
 	| { code: 'WORKER_UNKNOWN'; severity: 'deny' }
 	| { code: 'PASS_INVALID'; severity: 'deny'; problem: string }
 	| { code: 'NOT_ON_SITE'; severity: 'warn' };

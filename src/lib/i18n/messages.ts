@@ -1177,6 +1177,9 @@ export const zhCN = {
 	'permits.zones.kind.gate': '门岗',
 	'permits.zones.requiresPermit': '进入须持有效作业票',
 	'permits.zones.requiresPermitShort': '凭票进入',
+	'permits.zones.closedShort': '禁止进入',
+	'permits.zones.closedHint':
+		'危险区域和受限区域不勾选“进入须持有效作业票”即为禁止任何人进入：门禁不开门，工人手机进入即报警。',
 	'permits.zones.permitKinds': '限定作业票种类',
 	'permits.zones.anyKind': '任一种类',
 	'permits.zones.neighbours': '相邻区域',
@@ -2436,6 +2439,9 @@ export const en: Messages = {
 	'permits.zones.kind.gate': 'Gate',
 	'permits.zones.requiresPermit': 'Entry needs an active permit',
 	'permits.zones.requiresPermitShort': 'Permit to enter',
+	'permits.zones.closedShort': 'No entry',
+	'permits.zones.closedHint':
+		'A danger or restricted zone without “Entry needs an active permit” admits nobody: its doors stay shut and workers’ phones alarm inside.',
 	'permits.zones.permitKinds': 'Permit kinds',
 	'permits.zones.anyKind': 'Any kind',
 	'permits.zones.neighbours': 'Neighbouring zones',

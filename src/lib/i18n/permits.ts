@@ -164,6 +164,8 @@ const ACCESS: { [C in AccessReasonCode]: (r: Access<C>, l: Locale) => string } =
 		zhEn(l, `未登记的设备：${r.equipment}`, `Unregistered equipment: ${r.equipment}`),
 	EQUIPMENT_OUT_OF_SERVICE: (_r, l) => zhEn(l, '设备已停用', 'Equipment out of service'),
 	ZONE_UNKNOWN: (r, l) => zhEn(l, `未登记的区域：${r.zone}`, `Unknown zone: ${r.zone}`),
+	ZONE_CLOSED: (r, l) =>
+		zhEn(l, `禁止任何人进入该区域（${r.zone}）`, `Nobody may enter this zone (${r.zone})`),
 	WORKER_UNKNOWN: (_r, l) => zhEn(l, '查无此人', 'No such worker'),
 	PASS_INVALID: (r, l) => zhEn(l, `二维码无效（${r.problem}）`, `Pass not valid (${r.problem})`),
 	NOT_ON_SITE: (_r, l) => zhEn(l, '未记录其进场', 'No entry to the site recorded')
