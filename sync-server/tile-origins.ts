@@ -3,7 +3,7 @@
 // added to the Content-Security-Policy's img-src and connect-src (the service worker caches the
 // tiles), and follows edits to the settings as they are committed.
 import { parseDocName } from '../src/lib/data/documents';
-import { mapSettings } from '../src/lib/data/sitemap';
+import { mapSettings, tileOrigin } from '../src/lib/data/sitemap';
 import type { Relay } from './relay';
 
 export class TileOrigins {
@@ -30,7 +30,7 @@ export class TileOrigins {
 	private take(name: string): void {
 		if (parseDocName(name)?.kind !== 'control') return;
 		const url = this.relay.read(name, (d) => mapSettings(d)?.tileUrl ?? null);
-		const origin = url ? originOf(url) : null;
+		const origin = url ? tileOrigin(url) : null;
 		if (origin) this.bySite.set(name, origin);
 		else this.bySite.delete(name);
 	}
@@ -51,15 +51,5 @@ export class TileOrigins {
 
 	stop(): void {
 		this.unlisten();
-	}
-}
-
-/** `https://host:port` of a tile URL template, or null when it is not http(s). */
-export function originOf(template: string): string | null {
-	try {
-		const u = new URL(template.replace(/\{[a-z]\}/g, '0'));
-		return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : null;
-	} catch {
-		return null;
 	}
 }

@@ -220,5 +220,29 @@ describe('the tile server in the content security policy', () => {
 		const with_ = await csp();
 		expect(with_).toContain("img-src 'self' data: blob: https://tiles.site.local:8443;");
 		expect(with_).toContain("connect-src 'self' ws: wss: https://tiles.site.local:8443;");
+		// A template that would smuggle a directive into the header is refused where it is written,
+		// and one planted in the document by other means is not used.
+		expect(() =>
+			saveMapSettings(world.control, 'S1', world.staff[0]!.actor, {
+				plan: null,
+				tileUrl: 'https://x;sandbox/{z}/{x}/{y}',
+				centre: null,
+				pingRetentionDays: 7
+			})
+		).toThrow();
+		relay.server.relay.write('site:S1:control', (d) =>
+			d.getMap('settings').set('map', {
+				schema: 1,
+				plan: null,
+				tileUrl: 'https://x;sandbox/{z}/{x}/{y}',
+				centre: null,
+				pingRetentionDays: 7,
+				updatedAt: new Date().toISOString(),
+				updatedBy: 'p0'
+			})
+		);
+		const after = await csp();
+		expect(after).not.toContain('sandbox');
+		expect(after).toContain("img-src 'self' data: blob:;");
 	});
 });

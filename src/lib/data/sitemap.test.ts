@@ -20,6 +20,7 @@ import {
 	pingRetentionDays,
 	planFit,
 	saveMapSettings,
+	tileOrigin,
 	tileUrlProblem,
 	ZoneInUse,
 	type MapSettings
@@ -244,5 +245,36 @@ describe('zones on the map', () => {
 			[]
 		);
 		expect(deleteZone(control, 'S1', staff, 'pit')).toBe(false);
+	});
+});
+
+describe('tileOrigin: what a tile URL may add to the Content-Security-Policy', () => {
+	it('is the plain origin, with a wildcard only for a {s} subdomain', () => {
+		expect(tileOrigin('https://tiles.site.local:8443/{z}/{x}/{y}.png')).toBe(
+			'https://tiles.site.local:8443'
+		);
+		expect(tileOrigin('http://10.0.0.5/{z}/{x}/{y}.png')).toBe('http://10.0.0.5');
+		expect(tileOrigin('https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png')).toBe(
+			'https://*.tile.openstreetmap.org'
+		);
+		expect(tileOrigin('https://t{s}.tianditu.gov.cn/img_w/wmts?x={x}&y={y}&l={z}')).toBe(
+			'https://*.tianditu.gov.cn'
+		);
+	});
+	it('refuses anything that could end or widen a CSP source', () => {
+		for (const bad of [
+			'https://x;sandbox/{z}/{x}/{y}',
+			'https://x,y/{z}/{x}/{y}',
+			'https://*/{z}/{x}/{y}',
+			"https://a'b/{z}/{x}/{y}",
+			'https://a b/{z}/{x}/{y}',
+			'https://{s}.com/{z}/{x}/{y}',
+			'https://user:pw@host/{z}/{x}/{y}',
+			'javascript://x/{z}/{x}/{y}',
+			'https://x:99999/{z}/{x}/{y}'
+		]) {
+			expect(tileOrigin(bad), bad).toBeNull();
+			expect(tileUrlProblem(bad), bad).not.toBeNull();
+		}
 	});
 });

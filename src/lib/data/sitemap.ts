@@ -24,6 +24,36 @@ import { defineRecord, isoTime, readRecord, text } from './records';
 /** `http(s)://…{z}…{x}…{y}…`: a tile server's URL template (Leaflet's, OpenStreetMap's). */
 export const TILE_URL_PATTERN = /^https?:\/\/[^\s]+\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$/;
 
+/** Characters that could end or extend a Content-Security-Policy source if they reached it. */
+const CSP_UNSAFE = /[\s'";,*\\<>]/;
+const HOST_LABEL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)$/;
+
+/**
+ * The CSP source a tile URL template needs (`https://tiles.example:8443`, or
+ * `https://*.tile.example` for a `{s}` subdomain template), or null when the template is not a
+ * plain http(s) URL with an ordinary host name — the relay puts this into every page's
+ * Content-Security-Policy, so nothing but letters, digits, dots, dashes and a port may reach it.
+ */
+export function tileOrigin(template: string): string | null {
+	if (template.length > 300 || CSP_UNSAFE.test(template)) return null;
+	const m = /^(https?):\/\/([^/:?#]+)(?::(\d{1,5}))?(?:[/?#]|$)/i.exec(template);
+	if (!m) return null;
+	const scheme = m[1]!.toLowerCase();
+	const labels = m[2]!.toLowerCase().split('.');
+	const port = m[3] ? Number(m[3]) : null;
+	if (port !== null && (port < 1 || port > 65_535)) return null;
+	// `{s}` (Leaflet's subdomains a, b, c) may stand for the whole first label or part of it (t{s}).
+	let wildcard = false;
+	if (labels[0]!.includes('{s}')) {
+		if (!HOST_LABEL.test(labels[0]!.replace('{s}', 'a'))) return null;
+		wildcard = true;
+		labels.shift();
+	}
+	if (labels.length === 0 || !labels.every((l) => HOST_LABEL.test(l))) return null;
+	if (wildcard && labels.length < 2) return null;
+	return `${scheme}://${wildcard ? '*.' : ''}${labels.join('.')}${port !== null ? `:${port}` : ''}`;
+}
+
 const sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'not a sha-256 hash'));
 
 /** Days a ping is kept when the site says nothing (whereabouts: shortest retention, 个保法). */
@@ -61,7 +91,12 @@ export const MapSettings = defineRecord({
 		 * internet); tiles the map loads are kept by the service worker for offline use.
 		 */
 		tileUrl: v.nullable(
-			v.pipe(v.string(), v.maxLength(300), v.regex(TILE_URL_PATTERN, 'not a tile URL template'))
+			v.pipe(
+				v.string(),
+				v.maxLength(300),
+				v.regex(TILE_URL_PATTERN, 'not a tile URL template'),
+				v.check((u) => tileOrigin(u) !== null, 'not a plain http(s) host name')
+			)
 		),
 		tileAttribution: v.optional(text(200)),
 		/** Where the map opens when there is neither a plan nor a zone. */
@@ -180,6 +215,7 @@ export function tileUrlProblem(url: string): 'NOT_HTTP' | 'NO_PLACEHOLDERS' | 'T
 	if (u.length > 300) return 'TOO_LONG';
 	if (!/^https?:\/\/[^\s]+$/.test(u)) return 'NOT_HTTP';
 	if (!TILE_URL_PATTERN.test(u)) return 'NO_PLACEHOLDERS';
+	if (tileOrigin(u) === null) return 'NOT_HTTP';
 	return null;
 }
 
