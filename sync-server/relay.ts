@@ -27,6 +27,7 @@ import { erasesContent, erasureMaps } from '../src/lib/data/erasure';
 import { isRevoked, orgViewOf, Principal } from '../src/lib/data/org';
 import { readRecord } from '../src/lib/data/records';
 import { checkRecordValue } from '../src/lib/data/registry';
+import { eventTimeRefusal } from '../src/lib/data/events';
 import { decisionRefusal } from '../src/lib/data/approvals';
 import { StoredVerdicts } from './approvals/verdicts';
 import { keyBindings } from '../src/lib/data/signing';
@@ -775,6 +776,7 @@ export class Relay {
 				authorizeChange(conn.claims, holder.ref, change, org) ??
 				checkRecordValue(holder.ref.kind, change) ??
 				consentRefusal(holder.ref.kind, holder.doc, change) ??
+				eventTimeRefusal(holder.ref.kind, change, Date.now()) ??
 				(holder.ref.kind === 'control'
 					? decisionRefusal(
 							conn.claims,

@@ -285,6 +285,16 @@ describe('authorizeChange: record paths', () => {
 		).toBe('NOT_OWN_RECORD');
 	});
 
+	it('staff cannot write a worker’s position; a worker’s phone writes only known record versions', () => {
+		const ev = 'site:S1:events:2026-11';
+		expect(can(staff, ev, add('pings', '01J', { schema: 1, workerId: 'W9' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(worker, ev, add('pings', '01J', { schema: 2, workerId: 'W9' }))?.code).toBe(
+			'NOT_OWN_RECORD'
+		);
+	});
+
 	it('staff start and end musters in their own name and tick in their own name; ticks are kept', () => {
 		const ev = 'site:S1:events:2026-11';
 		const m = { schema: 1, startedBy: 'U1', roster: ['w1'], endedAt: null, endedBy: null };

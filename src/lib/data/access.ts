@@ -282,8 +282,15 @@ export function authorizeChange(
 	if (claims.role === 'worker') {
 		const value = (
 			typeof change.value === 'object' && change.value !== null ? change.value : {}
-		) as { workerId?: unknown; kind?: unknown; purpose?: unknown; recordedBy?: unknown };
-		const mine = change.action === 'add' && value.workerId === claims.sub;
+		) as {
+			schema?: unknown;
+			workerId?: unknown;
+			kind?: unknown;
+			purpose?: unknown;
+			recordedBy?: unknown;
+		};
+		// A phone writes only versions this build knows (no record it cannot check in full).
+		const mine = change.action === 'add' && value.workerId === claims.sub && value.schema === 1;
 		const own =
 			mine &&
 			((doc.kind === 'events' && change.map === 'pings') ||
@@ -352,6 +359,14 @@ export function authorizeChange(
 				message: 'a trained hard-hat model cannot be changed, only promoted or rolled back',
 				...at
 			};
+	}
+	if (claims.role === 'staff' && doc.kind === 'events' && change.map === 'pings') {
+		// A position is the worker's own phone's word, never written for them.
+		return {
+			code: 'NOT_OWN_RECORD',
+			message: 'location pings come from the worker’s own phone',
+			...at
+		};
 	}
 	if (claims.role === 'staff' && doc.kind === 'events' && change.map === 'rollcall') {
 		// A tick is made in the ticker's own name (who ticked whom, and when, is the record).

@@ -128,3 +128,37 @@ export const LocationPing = defineRecord({
 	})
 });
 export type LocationPing = v.InferOutput<typeof LocationPing.validate>;
+
+/** How far ahead of the relay's clock an event may be dated (devices' clocks drift a little). */
+export const EVENT_FUTURE_ALLOWANCE_MS = 10 * 60_000;
+
+/**
+ * The relay's check of an event's time against its own clock: a ping, tick, muster or alert
+ * dated ahead would escape the retention, or win every "latest counts" comparison (a roll-call
+ * tick nobody could override). Null when fine or not an event with a time.
+ */
+export function eventTimeRefusal(
+	kind: string,
+	change: { map: string; key: string; action: string; value?: unknown },
+	now: number
+): { code: 'INVALID_RECORD'; message: string; map: string; key: string } | null {
+	if (kind !== 'events' || change.action === 'delete') return null;
+	const v = (change.value ?? {}) as Record<string, unknown>;
+	const times =
+		change.map === 'musters'
+			? [v.startedAt, v.endedAt]
+			: ['pings', 'rollcall', 'alerts', 'alertActions'].includes(change.map)
+				? [v.at]
+				: [];
+	for (const t of times) {
+		if (typeof t !== 'string') continue;
+		if (Date.parse(t) > now + EVENT_FUTURE_ALLOWANCE_MS)
+			return {
+				code: 'INVALID_RECORD',
+				message: `${change.map} cannot be dated in the future (${t}); check this device’s clock`,
+				map: change.map,
+				key: change.key
+			};
+	}
+	return null;
+}

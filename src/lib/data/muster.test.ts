@@ -581,3 +581,33 @@ describe('convergence', () => {
 		rc.destroy();
 	});
 });
+
+const MUSTER_ID = '01KB0000000000000000000000';
+
+describe('a tick replaces what its ticker saw, whatever the clocks say', () => {
+	it('is dated just after a tick from a device whose clock runs fast', () => {
+		const doc = new Y.Doc();
+		const name = 'site:S1:events:2026-11';
+		const actor = (sub: string) => ({
+			claims: claims({ sub, role: 'staff', staffRole: 'safety', sites: ['S1'] }),
+			org: { contractorSites: () => ['S1'] } as OrgView
+		});
+		const now = new Date('2026-11-29T08:00:00.000Z');
+		const fast = markRollCall(
+			doc,
+			name,
+			actor('a'),
+			{ musterId: MUSTER_ID, workerId: 'w1', status: 'accounted', byName: 'A' },
+			new Date(now.getTime() + 3 * 60_000)
+		);
+		const later = markRollCall(
+			doc,
+			name,
+			actor('b'),
+			{ musterId: MUSTER_ID, workerId: 'w1', status: 'missing', byName: 'B' },
+			new Date(now.getTime() + 60_000)
+		);
+		expect(Date.parse(later.at)).toBe(Date.parse(fast.at) + 1);
+		expect(latestMarks(doc, MUSTER_ID).get('w1')?.status).toBe('missing');
+	});
+});

@@ -142,6 +142,16 @@ export function markRollCall(
 	},
 	at = new Date()
 ): RollCallMark {
+	// What this person sees is what the tick replaces: a tick already here dated later (another
+	// device's clock running fast) must not outrank it, so this one is dated just after.
+	let latest = at.getTime();
+	for (const raw of events.getMap('rollcall').values()) {
+		const r = raw as { musterId?: unknown; workerId?: unknown; at?: unknown };
+		if (r?.musterId !== input.musterId || r.workerId !== input.workerId) continue;
+		const t = typeof r.at === 'string' ? Date.parse(r.at) : NaN;
+		if (t >= latest) latest = t + 1;
+	}
+	at = new Date(latest);
 	const markId = newUlid(at.getTime());
 	return putRecord(events, eventsName, actor, 'rollcall', markId, RollCallMark, {
 		schema: 1,
