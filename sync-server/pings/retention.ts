@@ -58,16 +58,23 @@ export class PingRetention {
 					retention = this.opts.relay.read(controlDoc(ref.siteId), (d) => pingRetentionDays(d));
 					days.set(ref.siteId, retention);
 				}
-				const keys = this.opts.relay.read(name, (d) => expiredPings(d, retention, now));
-				if (keys.length === 0) continue;
-				this.opts.relay.write(name, (d) => {
-					const pings = d.getMap('pings');
-					d.transact(() => {
-						for (const key of keys) pings.delete(key);
+				// One document that cannot be read must not stop the others' retention.
+				try {
+					const keys = this.opts.relay.read(name, (d) => expiredPings(d, retention, now));
+					if (keys.length === 0) continue;
+					this.opts.relay.write(name, (d) => {
+						const pings = d.getMap('pings');
+						d.transact(() => {
+							for (const key of keys) pings.delete(key);
+						});
 					});
-				});
-				deleted.set(name, keys.length);
-				this.opts.log?.(`pings: deleted ${keys.length} older than ${retention} days from ${name}`);
+					deleted.set(name, keys.length);
+					this.opts.log?.(
+						`pings: deleted ${keys.length} older than ${retention} days from ${name}`
+					);
+				} catch (err) {
+					this.opts.log?.(`pings: retention failed for ${name}: ${String(err)}`);
+				}
 			}
 			this.swept = true;
 		} catch (err) {

@@ -16,6 +16,11 @@ export function unlockAudio(): void {
 	}
 }
 
+/** Whether an alarm would sound now (the audio context exists and runs). */
+export function audioReady(): boolean {
+	return !!ctx && ctx.state === 'running';
+}
+
 export interface AlarmOutput {
 	sound: boolean;
 	vibration: boolean;

@@ -32,7 +32,7 @@ import {
 	type LatLng
 } from '../domain';
 import { format } from '../i18n/messages';
-import { startAlarm, stopAlarm, unlockAudio, type AlarmOutput } from './alarm-sound';
+import { audioReady, startAlarm, stopAlarm, unlockAudio, type AlarmOutput } from './alarm-sound';
 import { sync } from './sync.svelte';
 
 export const LOCATION_CONSENT_VERSION = 'location-1';
@@ -73,6 +73,8 @@ export class GeofencePhone {
 	pingEverySeconds = $state(60);
 	pingsKept = $state(0);
 	alertsRaised = $state(0);
+	/** Whether an alarm would sound now (see `unlockSound`). */
+	soundReady = $state(false);
 
 	#claims: Claims | null = null;
 	#token: string | null = null;
@@ -82,6 +84,7 @@ export class GeofencePhone {
 	#alarmMemory = new GeofenceAlarm();
 	#lastPingAt = 0;
 	#lastFixAt = 0;
+	#asking = false;
 	#previous: Fix | null = null;
 	#moving = false;
 	#onOnline = () => void this.refresh();
@@ -108,6 +111,13 @@ export class GeofencePhone {
 		});
 		void this.#readBattery();
 		void this.#forgetOldMonths();
+		// Pings and alarms kept offline at the end of last month still have to reach the relay.
+		if (this.#siteId) {
+			const now = new Date();
+			const last = new Date(now.getFullYear(), now.getMonth() - 1, 15);
+			const tz = this.pass?.site.timeZone ?? 'Asia/Shanghai';
+			for (const at of [last, now]) sync.open(eventsDoc(this.#siteId, monthOf(at, tz)));
+		}
 		window.addEventListener('online', this.#onOnline);
 		this.#timers.push(setInterval(() => void this.refresh(), PASS_REFRESH_MS));
 		this.#timers.push(setInterval(() => this.decide(), DECIDE_MS));
@@ -125,6 +135,21 @@ export class GeofencePhone {
 		this.alarm = null;
 		this.#token = null;
 		this.#claims = null;
+		// Nothing of one worker's session carries into the next (a shared phone).
+		this.#siteId = null;
+		this.pass = null;
+		this.passFetchedAt = null;
+		this.passError = null;
+		this.localConsent = null;
+		this.why = 'NO_PASS';
+		this.fix = null;
+		this.result = null;
+		this.pingsKept = 0;
+		this.alertsRaised = 0;
+		this.#alarmMemory.reset();
+		this.#previous = null;
+		this.#lastFixAt = 0;
+		this.#lastPingAt = 0;
 	}
 
 	#passKey(): string {
@@ -164,7 +189,7 @@ export class GeofencePhone {
 	setConsent(granted: boolean, textShown: string): void {
 		const claims = this.#claims;
 		if (!claims?.contractor) return;
-		if (granted) unlockAudio();
+		if (granted) this.unlockSound();
 		const name = contractorDoc(claims.contractor);
 		const at = new Date().toISOString();
 		const id = newId('consent');
@@ -198,12 +223,29 @@ export class GeofencePhone {
 
 	/** Asks for a fix now (the worker's "locate me" button, or a quiet watch). */
 	locateNow(): void {
-		if (!this.watching) return;
+		if (!this.watching || this.#asking) return;
+		this.#asking = true;
 		navigator.geolocation?.getCurrentPosition(
-			(p) => this.#onPosition(p),
-			(e) => this.#onError(e),
+			(p) => {
+				this.#asking = false;
+				this.#onPosition(p);
+			},
+			(e) => {
+				this.#asking = false;
+				this.#onError(e);
+			},
 			{ enableHighAccuracy: this.highAccuracy, maximumAge: 2_000, timeout: 30_000 }
 		);
+	}
+
+	/**
+	 * Arms the siren: browsers let a page sound only after a tap since it loaded, so the page calls
+	 * this on any tap (after a reload the consent is already given and there is no consent tap).
+	 */
+	unlockSound(): void {
+		unlockAudio();
+		this.soundReady = audioReady();
+		setTimeout(() => (this.soundReady = audioReady()), 300);
 	}
 
 	/** Stops the sound (the warning stays while the worker is still inside). */
