@@ -180,10 +180,31 @@ describe('placing the plan', () => {
 			ok: false,
 			problem: 'POINTS_TOO_CLOSE'
 		});
-		expect(fitPlan([cp(ground, 0, 0), cp(ground, 100, 100), cp(ground, 300, 300)])).toEqual({
-			ok: false,
-			problem: 'COLLINEAR'
-		});
+		// Three points on a line still fix a similarity; four on a line cannot fix an affine.
+		expect(fitPlan([cp(ground, 0, 0), cp(ground, 100, 100), cp(ground, 300, 300)]).ok).toBe(true);
+		expect(
+			fitPlan([cp(ground, 0, 0), cp(ground, 100, 100), cp(ground, 300, 300), cp(ground, 400, 401)])
+		).toEqual({ ok: false, problem: 'COLLINEAR' });
+		// Points given in an order that mirrors the plan.
+		const mirrored = [cp(ground, 0, 0), cp(ground, 800, 0), cp(ground, 0, 600)].map((p) => ({
+			...p,
+			x: 1000 - p.x
+		}));
+		expect(fitPlan(mirrored)).toEqual({ ok: false, problem: 'MIRRORED' });
+	});
+
+	it('with three points, a wrong third point shows as error instead of bending the plan', () => {
+		// Nearly in line, the third 3 m off on the ground: an exact affine would place the plan's
+		// far corner a kilometre away and claim 0 m error.
+		const ground = plan(0.05, 0.05, 0, [0, 0]);
+		const third = cp(ground, 1000, 5);
+		const [lat, lng] = fromLocal([third.lat, third.lng], 3, 0);
+		const fit = fitPlan([cp(ground, 0, 0), cp(ground, 2000, 0), { ...third, lat, lng }]);
+		expect(fit.ok).toBe(true);
+		if (!fit.ok) return;
+		expect(fit.fit.residualM).toBeGreaterThan(1);
+		const corner = fit.fit.toGeo(2000, 1500);
+		expect(distanceM(corner, ground(2000, 1500))).toBeLessThan(5);
 	});
 });
 

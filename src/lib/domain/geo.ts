@@ -134,12 +134,14 @@ export interface PlanFit {
 	metresPerPixel: number;
 }
 
-export type PlanFitProblem = 'TOO_FEW_POINTS' | 'POINTS_TOO_CLOSE' | 'COLLINEAR' | 'BAD_POINT';
+export type PlanFitProblem =
+	'TOO_FEW_POINTS' | 'POINTS_TOO_CLOSE' | 'COLLINEAR' | 'MIRRORED' | 'BAD_POINT';
 
 /**
- * Fits the plan to the ground. Two points: a similarity (shift, turn, one scale) — enough for a
- * plan drawn to scale. Three or more: a least-squares affine, which also absorbs a plan whose axes
- * were scaled differently; the residual shows how well the points agree.
+ * Fits the plan to the ground. Two or three points: a similarity (shift, turn, one scale) by least
+ * squares — enough for a plan drawn to scale, and with three the residual shows how well they
+ * agree. Four or more: a least-squares affine, which also absorbs a plan whose axes were scaled
+ * differently, refused when the points lie nearly on one line. A mirrored fit is refused.
  */
 export function fitPlan(
 	points: readonly ControlPoint[]
@@ -157,51 +159,80 @@ export function fitPlan(
 	const dst = points.map((p) => toLocal(origin, [p.lat, p.lng]));
 	// [e, n] = A·[u, v] + t
 	let a: number, b: number, c: number, d: number, tx: number, ty: number;
-	if (points.length === 2) {
-		const [u1, v1] = src[0]!;
-		const [u2, v2] = src[1]!;
-		const [e1, n1] = dst[0]!;
-		const [e2, n2] = dst[1]!;
-		const du = u2 - u1;
-		const dv = v2 - v1;
-		const de = e2 - e1;
-		const dn = n2 - n1;
-		const len = du * du + dv * dv;
-		if (len < 1 || Math.hypot(de, dn) < 0.5) return { ok: false, problem: 'POINTS_TOO_CLOSE' };
-		// Complex division: (de + i dn) / (du + i dv) = s·e^{iθ}
-		const re = (de * du + dn * dv) / len;
-		const im = (dn * du - de * dv) / len;
-		a = re;
-		b = -im;
-		c = im;
-		d = re;
-		tx = e1 - (a * u1 + b * v1);
-		ty = n1 - (c * u1 + d * v1);
-	} else {
-		// Normal equations for [a b tx] and [c d ty] over rows [u v 1].
-		const m = [
-			[0, 0, 0],
-			[0, 0, 0],
-			[0, 0, 0]
-		];
-		const re = [0, 0, 0];
-		const rn = [0, 0, 0];
-		src.forEach(([u, v], i) => {
-			const row = [u, v, 1];
-			for (let r = 0; r < 3; r++) {
-				for (let s = 0; s < 3; s++) m[r]![s]! += row[r]! * row[s]!;
-				re[r]! += row[r]! * dst[i]![0];
-				rn[r]! += row[r]! * dst[i]![1];
-			}
-		});
-		const se = solve3(m, re);
-		const sn = solve3(m, rn);
-		if (!se || !sn) return { ok: false, problem: 'COLLINEAR' };
-		[a, b, tx] = se as [number, number, number];
-		[c, d, ty] = sn as [number, number, number];
+	const n = points.length;
+	const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / n;
+	const [mu, mv] = [mean(src.map((p) => p[0])), mean(src.map((p) => p[1]))];
+	const [me, mn] = [mean(dst.map((p) => p[0])), mean(dst.map((p) => p[1]))];
+	const cs = src.map(([u, v]) => [u - mu, v - mv] as const);
+	const cd = dst.map(([e, nn]) => [e - me, nn - mn] as const);
+	const spread = cs.reduce((x, [u, v]) => x + u * u + v * v, 0);
+	const groundSpread = cd.reduce((x, [e, nn]) => x + e * e + nn * nn, 0);
+	if (spread < 1 || groundSpread < 0.25) return { ok: false, problem: 'POINTS_TOO_CLOSE' };
+	if (n === 3) {
+		// Three points turn the same way on the plan and on the ground, or the plan is mirrored.
+		const cross = (p: readonly (readonly [number, number])[]) =>
+			(p[1]![0] - p[0]![0]) * (p[2]![1] - p[0]![1]) - (p[1]![1] - p[0]![1]) * (p[2]![0] - p[0]![0]);
+		const onPlan = cross(src);
+		const onGround = cross(dst);
+		const flat = (x: number, s2: number) => Math.abs(x) < 0.01 * s2;
+		if (!flat(onPlan, spread) && !flat(onGround, groundSpread) && onPlan * onGround < 0)
+			return { ok: false, problem: 'MIRRORED' };
 	}
+	if (n < 4) {
+		// Two or three points: a similarity by least squares (exact for two). Three points would fit
+		// any affine exactly and show no error; as a similarity the third checks the other two.
+		let sa = 0;
+		let sc = 0;
+		for (let i = 0; i < n; i++) {
+			const [u, v] = cs[i]!;
+			const [e, nn] = cd[i]!;
+			sa += u * e + v * nn;
+			sc += u * nn - v * e;
+		}
+		a = sa / spread;
+		c = sc / spread;
+		b = -c;
+		d = a;
+	} else {
+		// Four or more: a least-squares affine (a plan scaled differently along its axes), refused
+		// when the points lie nearly on a line (the fit would swing wildly off it).
+		let suu = 0;
+		let suv = 0;
+		let svv = 0;
+		for (const [u, v] of cs) {
+			suu += u * u;
+			suv += u * v;
+			svv += v * v;
+		}
+		const tr = suu + svv;
+		const disc = Math.sqrt(Math.max(0, ((suu - svv) / 2) ** 2 + suv * suv));
+		const small = tr / 2 - disc;
+		const large = tr / 2 + disc;
+		if (small / large < 1e-3) return { ok: false, problem: 'COLLINEAR' };
+		const det2 = suu * svv - suv * suv;
+		let seu = 0;
+		let sev = 0;
+		let snu = 0;
+		let snv = 0;
+		for (let i = 0; i < n; i++) {
+			const [u, v] = cs[i]!;
+			const [e, nn] = cd[i]!;
+			seu += e * u;
+			sev += e * v;
+			snu += nn * u;
+			snv += nn * v;
+		}
+		a = (seu * svv - sev * suv) / det2;
+		b = (sev * suu - seu * suv) / det2;
+		c = (snu * svv - snv * suv) / det2;
+		d = (snv * suu - snu * suv) / det2;
+	}
+	tx = me - (a * mu + b * mv);
+	ty = mn - (c * mu + d * mv);
 	const det = a * d - b * c;
 	if (Math.abs(det) < 1e-12) return { ok: false, problem: 'COLLINEAR' };
+	// A plan is never a mirror image of the ground: points entered in the wrong order would be.
+	if (det < 0) return { ok: false, problem: 'MIRRORED' };
 	const toGeo = (x: number, y: number): [number, number] => {
 		const u = x;
 		const v = -y;
@@ -222,23 +253,6 @@ export function fitPlan(
 		ok: true,
 		fit: { toGeo, toPlan, residualM, metresPerPixel: Math.sqrt(Math.abs(det)) }
 	};
-}
-
-function solve3(m: number[][], r: number[]): number[] | null {
-	const a = m.map((row, i) => [...row, r[i]!]);
-	for (let col = 0; col < 3; col++) {
-		let pivot = col;
-		for (let row = col + 1; row < 3; row++)
-			if (Math.abs(a[row]![col]!) > Math.abs(a[pivot]![col]!)) pivot = row;
-		if (Math.abs(a[pivot]![col]!) < 1e-9) return null;
-		[a[col], a[pivot]] = [a[pivot]!, a[col]!];
-		for (let row = 0; row < 3; row++) {
-			if (row === col) continue;
-			const f = a[row]![col]! / a[col]![col]!;
-			for (let k = col; k < 4; k++) a[row]![k]! -= f * a[col]![k]!;
-		}
-	}
-	return [0, 1, 2].map((i) => a[i]![3]! / a[i]![i]!);
 }
 
 // ——— Zones on the ground and the geofence rule ———

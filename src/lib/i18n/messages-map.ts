@@ -106,6 +106,7 @@ export const mapZhCN = {
 	'map.fit.POINTS_TOO_CLOSE': '控制点相距太近（图上或地面上），请选相距较远的两处。',
 	'map.fit.COLLINEAR': '控制点几乎在一条直线上，无法确定平面图的方向，请换一个不在同一直线上的点。',
 	'map.fit.BAD_POINT': '有控制点的经纬度无效（纬度 −90～90，经度 −180～180）。',
+	'map.fit.MIRRORED': '控制点与平面图成镜像，多半是把两个点的坐标填反了，请核对。',
 	'map.lat': '纬度',
 	'map.lng': '经度',
 	'map.gps.use': '用手机定位',
@@ -253,6 +254,8 @@ export const mapEn: Record<keyof typeof mapZhCN, string> = {
 		'The control points lie almost on one line, so the plan’s turn cannot be found: pick a point off that line.',
 	'map.fit.BAD_POINT':
 		'A control point has an invalid position (latitude −90 to 90, longitude −180 to 180).',
+	'map.fit.MIRRORED':
+		'The control points mirror the plan: two points’ coordinates were probably swapped. Check them.',
 	'map.lat': 'Latitude',
 	'map.lng': 'Longitude',
 	'map.gps.use': 'Use my phone’s position',
