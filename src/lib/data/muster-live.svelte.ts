@@ -82,7 +82,11 @@ export class LiveMuster {
 		const full = () => this.#schedule();
 		for (const e of this.#events) {
 			this.#watch(e.doc.getMap('attendance'), full);
-			this.#watch(e.doc.getMap('pings'), full);
+			// Positions move people between zone groups; every few seconds is enough, and a past
+			// muster's list does not move at all.
+			this.#watch(e.doc.getMap('pings'), () => {
+				if (!this.shown?.muster.endedAt) this.#schedule(3000);
+			});
 			this.#watch(e.doc.getMap('musters'), () => {
 				this.#readList();
 				this.#schedule();

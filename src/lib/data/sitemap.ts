@@ -173,17 +173,34 @@ export function geoZones(control: Y.Doc): GeoZone[] {
 
 /** Each worker's latest ping across the given events documents (oldest month first is fine). */
 export function lastPings(docs: readonly Y.Doc[]): Map<string, LocationPing> {
-	const last = new Map<string, LocationPing>();
-	for (const doc of docs) {
+	// Peek at each ping's worker to find their newest key, then validate only that one (a month of
+	// pings is hundreds of thousands; the muster and the map need one per worker).
+	const newest = new Map<string, [string, unknown]>();
+	for (const doc of docs)
 		for (const [key, raw] of doc.getMap('pings').entries()) {
-			const prev = last.get((raw as { workerId?: string })?.workerId ?? '');
-			// Keys are ULIDs (time order): skip the validation of every ping but the newest.
-			if (prev && prev.id >= key) continue;
-			const read = readRecord(LocationPing, raw);
-			if (!read.ok || read.record.id !== key) continue;
-			last.set(read.record.workerId, read.record);
+			const w = (raw as { workerId?: unknown } | null)?.workerId;
+			if (typeof w !== 'string') continue;
+			const best = newest.get(w);
+			if (!best || key > best[0]) newest.set(w, [key, raw]);
 		}
+	const last = new Map<string, LocationPing>();
+	const slow = new Set<string>();
+	for (const [w, [key, raw]] of newest) {
+		const read = readRecord(LocationPing, raw);
+		if (read.ok && read.record.id === key && read.record.workerId === w) last.set(w, read.record);
+		else slow.add(w);
 	}
+	// A worker whose newest ping is unreadable: their newest readable one, the slow way.
+	if (slow.size > 0)
+		for (const doc of docs)
+			for (const [key, raw] of doc.getMap('pings').entries()) {
+				const w = (raw as { workerId?: unknown } | null)?.workerId;
+				if (typeof w !== 'string' || !slow.has(w)) continue;
+				const prev = last.get(w);
+				if (prev && prev.id >= key) continue;
+				const read = readRecord(LocationPing, raw);
+				if (read.ok && read.record.id === key) last.set(w, read.record);
+			}
 	return last;
 }
 
