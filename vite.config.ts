@@ -126,7 +126,8 @@ export default defineConfig({
 					},
 					// Map tiles (issue 10): the site's tile server is only known at run time, so any
 					// …/z/x/y(.png|.jpg|.webp) outside the app's own paths is kept once loaded, for offline
-					// use. Opaque answers (tile servers without CORS) count too.
+					// use. Only readable (CORS) answers: Chrome counts each opaque one as megabytes against
+					// the origin's quota, which the site's records in IndexedDB share.
 					{
 						urlPattern: ({ url }) =>
 							/\/\d+\/\d+\/\d+(\.(png|jpe?g|webp))?$/.test(url.pathname) &&
@@ -139,7 +140,7 @@ export default defineConfig({
 								maxAgeSeconds: 30 * 24 * 3600,
 								purgeOnQuotaError: true
 							},
-							cacheableResponse: { statuses: [0, 200] }
+							cacheableResponse: { statuses: [200] }
 						}
 					}
 				],
