@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ZoneAlertRule } from '../../src/lib/domain/zones';
 import { eventsDoc } from '../../src/lib/data/documents';
+import { newUlid } from '../../src/lib/data/event-commands';
 import { buildAlert, raiseAlert } from '../../src/lib/data/monitor';
 import { orgViewOf } from '../../src/lib/data/org';
 import type { PushAudience, PushPayload } from '../push';
@@ -99,5 +100,62 @@ describe('alert notices', () => {
 			].sort((a, b) => (a.id < b.id ? -1 : 1))
 		);
 		gate.destroy();
+	});
+});
+
+describe('a phone’s geofence alarms', () => {
+	it('push once per worker and zone per 10 minutes; every alarm is still recorded', async () => {
+		const relay = await startRelay();
+		relays.push(relay);
+		seedOrg(relay.server);
+		const sent: PushPayload[] = [];
+		relay.server.push.send = async (_audience, payload) => {
+			sent.push(payload);
+			return { sent: 1, failed: 0, removed: 0 };
+		};
+		const name = eventsDoc('S1', '2026-11');
+		const alarm = (i: number, zoneId: string) => {
+			const id = newUlid();
+			return {
+				schema: 1,
+				id,
+				siteId: 'S1',
+				kind: 'geofence',
+				at: new Date(Date.now() - 1000 + i).toISOString(),
+				workerId: 'W9',
+				zoneId,
+				zoneName: zoneId,
+				deviceId: 'phone:j1',
+				message: `W9 进入 ${zoneId}`
+			};
+		};
+		const phone = connect(
+			relay.server,
+			name,
+			token(relay.server, { role: 'worker', sub: 'W9', sites: ['S1'], contractor: 'C1' })
+		);
+		await phone.synced();
+		const first = alarm(0, 'pump');
+		phone.doc.getMap('alerts').set(first.id, first);
+		await waitFor(() => sent.length >= 1, 'the first push');
+		for (let i = 1; i <= 5; i++) {
+			const again = alarm(i, 'pump');
+			phone.doc.getMap('alerts').set(again.id, again);
+			await new Promise((r) => setTimeout(r, 150));
+		}
+		const other = alarm(9, 'substation');
+		phone.doc.getMap('alerts').set(other.id, other);
+		await waitFor(() => sent.length >= 2, 'the other zone’s push');
+		await new Promise((r) => setTimeout(r, 400));
+		expect(sent.map((p) => p.title)).toEqual(['定位报警', '定位报警']);
+		expect(sent.map((p) => p.body)).toEqual([
+			'Site S1 · pump：有工人的手机定位在禁入区域内，请立即查看处理。',
+			'Site S1 · substation：有工人的手机定位在禁入区域内，请立即查看处理。'
+		]);
+		const rows = relay.server.relay.storage.db
+			.prepare('SELECT count(*) AS n FROM alert_notices')
+			.get() as { n: number };
+		expect(rows.n).toBe(7);
+		phone.destroy();
 	});
 });

@@ -12,6 +12,9 @@ import { Site } from '../../src/lib/data/org';
 import { readRecord } from '../../src/lib/data/records';
 
 export const ALERT_PUSH_MAX_AGE_MS = 24 * 3600_000;
+/** A phone's geofence alarms for one worker and zone are pushed at most this often. */
+export const GEOFENCE_PUSH_INTERVAL_MS = 10 * 60_000;
+
 /** More new alerts than this from one document at once become one summary notice. */
 const SINGLE_MAX = 3;
 
@@ -85,6 +88,24 @@ export class AlertNotices {
 		return this.running;
 	}
 
+	/** Per worker and zone, when a phone's geofence alarm was last pushed. */
+	private readonly geofencePushed = new Map<string, number>();
+
+	/**
+	 * A phone's alarms are written by the worker's own token: a worker pacing along a boundary (or
+	 * a tampered phone) must not page every safety officer each minute. One push per worker and
+	 * zone per 10 minutes; every alert is still listed in the notification centre.
+	 */
+	private repeatedGeofence(a: Alert, now: number): boolean {
+		if (a.kind !== 'geofence') return false;
+		const key = `${a.workerId ?? ''}|${a.zoneId ?? ''}`;
+		const last = this.geofencePushed.get(key);
+		if (last !== undefined && now - last < GEOFENCE_PUSH_INTERVAL_MS) return true;
+		if (this.geofencePushed.size > 10_000) this.geofencePushed.clear();
+		this.geofencePushed.set(key, now);
+		return false;
+	}
+
 	private async send(names: string[]): Promise<number> {
 		const db = this.relay.storage.db;
 		const known = db.prepare('SELECT 1 FROM alert_notices WHERE id = ?');
@@ -113,7 +134,9 @@ export class AlertNotices {
 				continue;
 			}
 			if (fresh.length === 0) continue;
-			const recent = fresh.filter((a) => now - Date.parse(a.at) <= maxAge);
+			const recent = fresh.filter(
+				(a) => now - Date.parse(a.at) <= maxAge && !this.repeatedGeofence(a, now)
+			);
 			db.transaction(() => {
 				for (const a of fresh) insert.run(a.id, ref.siteId, now, recent.includes(a) ? 1 : 0);
 			})();
