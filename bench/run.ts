@@ -144,6 +144,10 @@ async function main(): Promise<number> {
 			writeFileSync(`${RESULTS}${b.name}.json`, JSON.stringify(result, null, '\t') + '\n');
 			console.log(`  ${b.headline(result)}  [${fmt((performance.now() - start) / 1000)} s]`);
 			for (const note of result.notes) console.log(`  note: ${note}`);
+			if (result.failures?.length) {
+				failed++;
+				for (const f of result.failures) console.error(`  MISSED: ${f}`);
+			}
 		} catch (err) {
 			failed++;
 			console.error(`  ${b.name} failed: ${(err as Error).stack ?? String(err)}`);
