@@ -158,7 +158,7 @@ export function fitPlan(
 	const src = points.map((p) => [p.x, -p.y] as [number, number]);
 	const dst = points.map((p) => toLocal(origin, [p.lat, p.lng]));
 	// [e, n] = A·[u, v] + t
-	let a: number, b: number, c: number, d: number, tx: number, ty: number;
+	let a: number, b: number, c: number, d: number;
 	const n = points.length;
 	const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / n;
 	const [mu, mv] = [mean(src.map((p) => p[0])), mean(src.map((p) => p[1]))];
@@ -227,8 +227,8 @@ export function fitPlan(
 		c = (snu * svv - snv * suv) / det2;
 		d = (snv * suu - snu * suv) / det2;
 	}
-	tx = me - (a * mu + b * mv);
-	ty = mn - (c * mu + d * mv);
+	const tx = me - (a * mu + b * mv);
+	const ty = mn - (c * mu + d * mv);
 	const det = a * d - b * c;
 	if (Math.abs(det) < 1e-12) return { ok: false, problem: 'COLLINEAR' };
 	// A plan is never a mirror image of the ground: points entered in the wrong order would be.
