@@ -41,7 +41,7 @@ test('after one visit the app loads offline, deep links included', async ({ brow
 
 	// A page never visited before also opens: the shell answers every app route.
 	await page.goto(relay.url + '/muster');
-	await expect(page.getByTestId('page-plan-muster')).toBeVisible();
+	await expect(page.getByTestId('muster-staff-only')).toBeVisible();
 	await context.close();
 });
 
