@@ -154,6 +154,7 @@ describe('GET /api/worker/geofence', () => {
 	it('refuses anyone but a worker of the site, with a reason', async () => {
 		const none = await fetch(`${relay.server.url}/api/worker/geofence`);
 		expect(none.status).toBe(401);
+		expect((await none.json()).error.message).toContain('worker token');
 		const staff = token(relay.server, {
 			sub: 'p1',
 			role: 'staff',

@@ -34,6 +34,13 @@ export function createWorkerApi(deps: {
 						allow: 'GET'
 					}
 				);
+			if (!req.headers.authorization)
+				throw new ApiError(
+					401,
+					'TOKEN_MISSING',
+					'send Authorization: Bearer <worker token> (the phone gets one when it is enrolled)',
+					{ 'www-authenticate': 'Bearer' }
+				);
 			const claims = requireToken(deps.relay, req);
 			if (claims.role !== 'worker' || !claims.contractor)
 				throw new ApiError(403, 'FORBIDDEN', 'this needs a worker token');
