@@ -4,7 +4,8 @@
 // it and judges each position fix against it offline (src/lib/data/geofence-pass.ts). A worker
 // token reads nothing else: the site's documents hold everyone's records.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConsentRecord, Worker } from '../src/lib/data/contractor';
+import { currentConsent } from '../src/lib/data/consent-commands';
+import { Worker } from '../src/lib/data/contractor';
 import { controlDoc, contractorDoc } from '../src/lib/data/documents';
 import { Contractor } from '../src/lib/data/org';
 import { buildGeofencePass } from '../src/lib/data/geofence-pass';
@@ -70,18 +71,8 @@ export function createWorkerApi(deps: {
 			const control = replica.doc(controlDoc(siteId));
 			const contractor = deps.relay.read(contractorDoc(claims.contractor), (d) => {
 				const w = readRecord(Worker, d.getMap('workers').get(claims.sub));
-				let consent: { granted: boolean; at: string; textVersion: string } | null = null;
-				for (const raw of d.getMap('consents').values()) {
-					const c = readRecord(ConsentRecord, raw);
-					if (!c.ok || c.record.workerId !== claims.sub || c.record.purpose !== 'location')
-						continue;
-					if (!consent || c.record.at > consent.at)
-						consent = {
-							granted: c.record.granted,
-							at: c.record.at,
-							textVersion: c.record.textVersion
-						};
-				}
+				const c = currentConsent(d, claims.sub, 'location');
+				const consent = c ? { granted: c.granted, at: c.at, textVersion: c.textVersion } : null;
 				return { name: w.ok ? w.record.name : null, consent };
 			});
 			const passage = replica.lastPassage(claims.sub, at, site.timeZone);
