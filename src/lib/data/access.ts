@@ -184,7 +184,17 @@ export const DOC_MAPS = {
 		'ppeModels'
 	],
 	blacklist: ['entries'],
-	events: ['attendance', 'received', 'alerts', 'alertActions', 'pings', 'musters', 'rollcall']
+	events: [
+		'attendance',
+		'received',
+		'alerts',
+		'alertActions',
+		'pings',
+		'musters',
+		'rollcall',
+		'ratings',
+		'incidents'
+	]
 } as const satisfies Record<DocRef['kind'], readonly string[]>;
 
 /** Maps whose records are never changed or removed once written (logs keyed by ULID). */
@@ -192,7 +202,7 @@ export const APPEND_ONLY: Partial<Record<DocRef['kind'], readonly string[]>> = {
 	// Un-revoking a token by deleting its entry would bring a lost device back.
 	org: ['revoked'],
 	control: ['decisions', 'verifications', 'acks', 'permitActions', 'permitReadings'],
-	events: ['attendance', 'alerts', 'alertActions', 'pings', 'rollcall']
+	events: ['attendance', 'alerts', 'alertActions', 'pings', 'rollcall', 'ratings', 'incidents']
 };
 
 /**
@@ -405,6 +415,21 @@ export function authorizeChange(
 					...at
 				};
 		}
+	}
+	if (doc.kind === 'events' && (change.map === 'ratings' || change.map === 'incidents')) {
+		// A job rating or a safety incident is site staff's word, in their own name (招标依据).
+		if (claims.role !== 'staff')
+			return {
+				code: 'READ_ONLY',
+				message: 'only site staff rate jobs and record safety incidents',
+				...at
+			};
+		if ((change.value as { by?: unknown } | undefined)?.by !== claims.sub)
+			return {
+				code: 'NOT_OWN_RECORD',
+				message: 'a rating or an incident is recorded in one’s own name',
+				...at
+			};
 	}
 	if (doc.kind === 'events' && change.map === 'alertActions') {
 		// Everyone acts on alerts in their own name.

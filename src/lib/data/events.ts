@@ -129,6 +129,61 @@ export const LocationPing = defineRecord({
 });
 export type LocationPing = v.InferOutput<typeof LocationPing.validate>;
 
+/** A job rating's scale: 1 (poor) to 5 (excellent), whole numbers. */
+const grade = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5));
+
+/**
+ * ratings[ulid]: a supervisor's rating of one finished job of a contractor (issue 11). Append-only:
+ * a correction is a new rating of the same job by the same person, and the latest one (by `at`,
+ * then key) counts (ratings.ts `currentRatings`). A job is a closed permit (`job.permitId`) or a
+ * job named freely by its title.
+ */
+export const JobRating = defineRecord({
+	name: 'JobRating',
+	version: 1,
+	validate: v.object({
+		schema: v.literal(1),
+		siteId: id,
+		contractorId: id,
+		job: v.object({ permitId: v.optional(id), title: v.pipe(text(200), v.minLength(1)) }),
+		/** Task quality (作业质量). */
+		quality: grade,
+		/** Safety conduct (安全行为). */
+		safety: grade,
+		/** Tidiness (文明施工/现场整洁). */
+		tidiness: grade,
+		comment: v.optional(text(500)),
+		workerIds: v.optional(v.pipe(v.array(id), v.maxLength(500))),
+		at: isoTime,
+		by: id,
+		byName: text(50)
+	})
+});
+export type JobRating = v.InferOutput<typeof JobRating.validate>;
+
+export const INCIDENT_SEVERITIES = ['near_miss', 'minor', 'serious'] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+
+/** incidents[ulid]: a safety incident of a contractor's people, recorded by site staff (append-only). */
+export const SafetyIncident = defineRecord({
+	name: 'SafetyIncident',
+	version: 1,
+	validate: v.object({
+		schema: v.literal(1),
+		siteId: id,
+		contractorId: id,
+		workerIds: v.pipe(v.array(id), v.maxLength(500)),
+		severity: v.picklist(INCIDENT_SEVERITIES),
+		title: v.pipe(text(200), v.minLength(1)),
+		note: v.optional(text(2000)),
+		/** When it happened (not when it was written down). */
+		at: isoTime,
+		by: id,
+		byName: text(50)
+	})
+});
+export type SafetyIncident = v.InferOutput<typeof SafetyIncident.validate>;
+
 /** How far ahead of the relay's clock an event may be dated (devices' clocks drift a little). */
 export const EVENT_FUTURE_ALLOWANCE_MS = 10 * 60_000;
 
@@ -147,7 +202,7 @@ export function eventTimeRefusal(
 	const times =
 		change.map === 'musters'
 			? [v.startedAt, v.endedAt]
-			: ['pings', 'rollcall', 'alerts', 'alertActions'].includes(change.map)
+			: ['pings', 'rollcall', 'alerts', 'alertActions', 'ratings', 'incidents'].includes(change.map)
 				? [v.at]
 				: [];
 	for (const t of times) {

@@ -15,7 +15,14 @@ import {
 	Worker
 } from './contractor';
 import type { DocKind } from './documents';
-import { Alert, AlertAction, AttendanceEvent, LocationPing } from './events';
+import {
+	Alert,
+	AlertAction,
+	AttendanceEvent,
+	JobRating,
+	LocationPing,
+	SafetyIncident
+} from './events';
 import { Camera } from './monitor';
 import { Muster, RollCallMark } from './muster';
 import { Equipment, Permit, PermitAction, PermitReading, SiteZone } from './permits';
@@ -69,7 +76,9 @@ export const RECORD_TYPES: { [K in DocKind]?: Record<string, RecordType<unknown>
 		alertActions: AlertAction,
 		pings: LocationPing,
 		musters: Muster,
-		rollcall: RollCallMark
+		rollcall: RollCallMark,
+		ratings: JobRating,
+		incidents: SafetyIncident
 	}
 };
 
