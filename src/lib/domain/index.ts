@@ -8,3 +8,4 @@ export * from './work-scope';
 export * from './entry';
 export * from './permits';
 export * from './geo';
+export * from './scorecard';
