@@ -4,11 +4,13 @@
 import { geofenceEn, geofenceZhCN } from './messages-geofence';
 import { mapEn, mapZhCN } from './messages-map';
 import { musterEn, musterZhCN } from './messages-muster';
+import { scorecardEn, scorecardZhCN } from './messages-scorecard';
 
 export const zhCN = {
 	...mapZhCN,
 	...musterZhCN,
 	...geofenceZhCN,
+	...scorecardZhCN,
 	'app.name': 'SitePass',
 	'app.tagline': '特种作业外包人员管控',
 	'app.skip': '跳到主要内容',
@@ -1228,6 +1230,7 @@ export const en: Messages = {
 	...mapEn,
 	...musterEn,
 	...geofenceEn,
+	...scorecardEn,
 	'app.name': 'SitePass',
 	'app.tagline': 'Special-operations contractor control',
 	'app.skip': 'Skip to main content',
