@@ -19,6 +19,9 @@ import { DEFAULT_MAX_MESSAGE_BYTES, serve } from './server';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
 
+/** Default lifetime of a `--role relay` token (federation: set once in a site relay's config). */
+const RELAY_TOKEN_TTL = '365d';
+
 const DEFAULT_STATIC = fileURLToPath(new URL('../build', import.meta.url));
 
 const HELP = `SitePass ${VERSION} — 特种作业外包人员管控
@@ -43,7 +46,9 @@ serve   Runs the site relay and serves the SitePass app on the same address. On 
         every --verify-every and daily (--verify-near) within 60 days of expiry or review.
 token   Prints a signed token for this org (roles: ${ROLES.join(', ')}); creates the org
         first if the data folder is empty. Staff need --staff-role, a contractor admin
-        --contractor, a gate or worker at least one --site.
+        --contractor, a gate, worker or relay at least one --site. At headquarters,
+        "sitepass token --role relay --site S" makes the token a site relay federates with
+        (--sub defaults to relay-S, --ttl to 365d).
 registry-sim
         Runs a certificate registry simulator speaking SitePass's registry protocol
         (sync-server/registry/README.md), answering from a seed file; for demos and tests, not
@@ -200,7 +205,7 @@ function runToken(argv: string[]): number {
 				sub: { type: 'string' },
 				site: { type: 'string', multiple: true },
 				contractor: { type: 'string' },
-				ttl: { type: 'string', default: '30d' },
+				ttl: { type: 'string' },
 				'org-name': { type: 'string' }
 			},
 			strict: true
@@ -216,6 +221,9 @@ function runToken(argv: string[]): number {
 	if (staffRole && !STAFF_ROLES.includes(staffRole)) {
 		problems.push(`--staff-role must be one of ${STAFF_ROLES.join(', ')}`);
 	}
+	// A site relay federated to this (headquarters) relay is named after its sites by default.
+	if (!values.sub && role === 'relay' && values.site?.length)
+		values.sub = `relay-${values.site[0]}`;
 	if (!values.sub) problems.push('--sub is required (the user or device id)');
 	else if (!ID_PATTERN.test(values.sub)) problems.push(`--sub "${values.sub}" is not an id`);
 	for (const site of values.site ?? []) {
@@ -224,7 +232,8 @@ function runToken(argv: string[]): number {
 	if (values.contractor && !ID_PATTERN.test(values.contractor)) {
 		problems.push(`--contractor "${values.contractor}" is not an id`);
 	}
-	const ttl = parseTtl(values.ttl);
+	// A relay token lives in a site relay's configuration: a year, unless --ttl says otherwise.
+	const ttl = parseTtl(values.ttl ?? (role === 'relay' ? RELAY_TOKEN_TTL : '30d'));
 	if (ttl === null) problems.push('--ttl must be like 30d, 12h or 90m (1 minute to 5 years)');
 	if (role && ROLES.includes(role)) {
 		const flag = { staffRole: '--staff-role', contractor: '--contractor', sites: '--site' };

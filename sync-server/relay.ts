@@ -208,15 +208,27 @@ function message(type: number, write: (encoder: encoding.Encoder) => void): Uint
 	return encoding.toUint8Array(encoder);
 }
 
+/** Who signed a decision record (as it says; its signature is checked separately). */
+function signerOf(value: unknown): string {
+	const signer = (value as { signer?: unknown } | null)?.signer;
+	return typeof signer === 'string' ? signer : '';
+}
+
 function toBytes(data: RawData): Uint8Array {
 	if (Array.isArray(data)) return Buffer.concat(data);
 	return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-interface Refusal {
+/** Why the relay refused an update: the close code and reason a socket would get. */
+export interface Refusal {
 	close: number;
 	reason: CloseReasonCode;
 	detail?: string;
+}
+
+/** Origin of an update applied by `applyAs` (no socket behind it). */
+class Applied {
+	constructor(readonly claims: Claims) {}
 }
 
 export class Relay {
@@ -713,30 +725,126 @@ export class Relay {
 	 * then forwarded.
 	 */
 	private applyFrom(conn: Conn, update: Uint8Array): void {
-		const holder = conn.holder;
+		const refusal = this.applyChecked(conn.holder, conn.claims, conn.mode, update, conn);
+		if (refusal) this.refuse(conn, refusal.close, refusal.reason, refusal.detail);
+	}
+
+	/**
+	 * Applies an update to a document exactly as if a socket with `claims` had sent it (the same
+	 * checks, storage, forwarding to connected readers and commit listeners), without a socket:
+	 * offline bundles and tests use it. Returns why it was refused (nothing is kept then), else
+	 * null. An update whose dependencies are missing is refused with MISSING_DEPS.
+	 */
+	applyAs(claims: Claims, name: string, update: Uint8Array): Refusal | null {
+		const ref = parseDocName(name);
+		if (!ref) return { close: CLOSE.NOT_FOUND, reason: 'NOT_A_DOCUMENT', detail: name };
+		const mode = modeOf(docAccess(claims, ref, this.orgView()));
+		if (!mode) return { close: CLOSE.FORBIDDEN, reason: 'FORBIDDEN_DOC', detail: name };
+		if (this.closing) return { close: CLOSE.GOING_AWAY, reason: 'SHUTTING_DOWN' };
+		const holder = this.open(name, ref);
+		try {
+			let missing: boolean;
+			try {
+				missing = hasMissingDependencies(update, holder.doc);
+			} catch {
+				return { close: CLOSE.MALFORMED, reason: 'BAD_UPDATE' };
+			}
+			if (missing) return { close: CLOSE.TRY_AGAIN, reason: 'MISSING_DEPS', detail: name };
+			return this.applyChecked(holder, claims, mode, update, new Applied(claims));
+		} finally {
+			if (this.holders.get(name) === holder && holder.conns.size === 0) this.unload(holder);
+		}
+	}
+
+	/**
+	 * Applies an update from a trusted upstream relay (federation: the headquarters' copy) as this
+	 * relay's own write: no access checks, stored and forwarded like any change. Returns false (and
+	 * keeps nothing) when the update is undecodable or lacks content it depends on.
+	 */
+	applyTrusted(name: string, update: Uint8Array): boolean {
+		const ref = parseDocName(name);
+		if (!ref) throw new Error(`not a document: ${name}`);
+		const holder = this.open(name, ref);
+		try {
+			const doc = holder.doc;
+			const origin = { upstream: true };
+			let effective = null as Uint8Array | null;
+			let erases = false;
+			const onUpdate = (u: Uint8Array, o: unknown) => {
+				if (o === origin) effective = effective ? Y.mergeUpdates([effective, u]) : u;
+			};
+			const onBeforeObservers = (tr: Y.Transaction) => {
+				if (tr.origin === origin) erases ||= erasesContent(tr, erasureMaps(ref.kind));
+			};
+			doc.on('update', onUpdate);
+			doc.on('beforeObserverCalls', onBeforeObservers);
+			let failed = false;
+			try {
+				Y.applyUpdate(doc, update, origin);
+			} catch {
+				failed = true;
+			} finally {
+				doc.off('update', onUpdate);
+				doc.off('beforeObserverCalls', onBeforeObservers);
+			}
+			if (failed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
+				this.reload(holder);
+				return false;
+			}
+			if (effective) this.commit(holder, effective, null, erases);
+			return true;
+		} finally {
+			if (this.holders.get(name) === holder && holder.conns.size === 0) this.unload(holder);
+		}
+	}
+
+	/** The relay's state vector of a document (what it has), for federation's sync step 1. */
+	stateVector(name: string): Uint8Array {
+		return this.read(name, (doc) => Y.encodeStateVector(doc));
+	}
+
+	/** The document as one update, or only what a peer with state vector `sv` lacks. */
+	encodeState(name: string, sv?: Uint8Array): Uint8Array {
+		return this.read(name, (doc) => Y.encodeStateAsUpdate(doc, sv));
+	}
+
+	/**
+	 * Applies an update to the live document in one transaction, collects the record changes it
+	 * made and asks authorizeChange about each (as `claims`). Refused, undecodable or incomplete:
+	 * the live document is reloaded from storage (so it never holds the change), nothing is stored
+	 * or forwarded, and the refusal is returned. Allowed: only what was new is stored, then
+	 * forwarded.
+	 */
+	private applyChecked(
+		holder: Holder,
+		claims: Claims,
+		mode: Mode,
+		update: Uint8Array,
+		origin: Conn | Applied
+	): Refusal | null {
 		const doc = holder.doc;
 		// Assigned inside Yjs callbacks, hence the widened types.
 		let refusal = null as Refusal | null;
 		let effective = null as Uint8Array | null;
 		let erases = false;
 		const onBeforeObservers = (tr: Y.Transaction) => {
-			if (tr.origin !== conn) return;
+			if (tr.origin !== origin) return;
 			try {
-				refusal = this.authorize(conn, tr);
+				refusal = this.authorize(holder, claims, tr);
 				erases ||= erasesContent(tr, erasureMaps(holder.ref.kind));
 			} catch (err) {
 				this.opts.log(`relay: checking an update to ${holder.name} failed: ${String(err)}`);
 				refusal = { close: CLOSE.INTERNAL, reason: 'INTERNAL' };
 			}
 		};
-		const onUpdate = (u: Uint8Array, origin: unknown) => {
-			if (origin === conn) effective = effective ? Y.mergeUpdates([effective, u]) : u;
+		const onUpdate = (u: Uint8Array, o: unknown) => {
+			if (o === origin) effective = effective ? Y.mergeUpdates([effective, u]) : u;
 		};
 		doc.on('beforeObserverCalls', onBeforeObservers);
 		doc.on('update', onUpdate);
 		let failed = false;
 		try {
-			Y.applyUpdate(doc, update, conn);
+			Y.applyUpdate(doc, update, origin);
 		} catch {
 			failed = true;
 		} finally {
@@ -744,26 +852,31 @@ export class Relay {
 			doc.off('update', onUpdate);
 		}
 		const pending = doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
-		if (!failed && !refusal && effective && conn.mode === 'r') {
+		if (!failed && !refusal && effective && mode === 'r') {
 			refusal = { close: CLOSE.FORBIDDEN, reason: 'READ_ONLY', detail: holder.name };
 		}
 		if (failed || refusal || pending) {
 			this.reload(holder);
-			const r: Refusal = failed
+			return failed
 				? { close: CLOSE.MALFORMED, reason: 'BAD_UPDATE' }
 				: (refusal ?? { close: CLOSE.TRY_AGAIN, reason: 'MISSING_DEPS' });
-			return this.refuse(conn, r.close, r.reason, r.detail);
 		}
-		if (effective) this.commit(holder, effective, conn, erases);
+		if (effective) {
+			// A federated site relay's changes are a relay's writes (its own relay did the stamping,
+			// warnings and notices): this relay's listeners treat them as such.
+			const byRelay = claims.role === 'relay';
+			if (origin instanceof Conn) this.commit(holder, effective, origin, erases, byRelay);
+			else this.commit(holder, effective, null, erases, byRelay);
+		}
+		return null;
 	}
 
 	/** The first refusal among the transaction's record changes, or null. */
-	private authorize(conn: Conn, tr: Y.Transaction): Refusal | null {
-		const holder = conn.holder;
+	private authorize(holder: Holder, claims: Claims, tr: Y.Transaction): Refusal | null {
 		const { changes, badPaths } = collectChanges(holder.doc, tr, DOC_MAPS[holder.ref.kind]);
 		if (changes.length === 0 && badPaths.length === 0) return null;
 		const org = this.orgView();
-		const access = docAccess(conn.claims, holder.ref, org);
+		const access = docAccess(claims, holder.ref, org);
 		if (!access.write) {
 			return {
 				close: CLOSE.FORBIDDEN,
@@ -773,13 +886,15 @@ export class Relay {
 		}
 		for (const change of changes) {
 			const refused =
-				authorizeChange(conn.claims, holder.ref, change, org) ??
+				authorizeChange(claims, holder.ref, change, org) ??
 				checkRecordValue(holder.ref.kind, change) ??
 				consentRefusal(holder.ref.kind, holder.doc, change) ??
 				eventTimeRefusal(holder.ref.kind, change, Date.now()) ??
 				(holder.ref.kind === 'control'
 					? decisionRefusal(
-							conn.claims,
+							// A federated relay forwards decisions others signed: their signature and
+							// site are checked all the same.
+							claims.role === 'relay' ? { ...claims, sub: signerOf(change.value) } : claims,
 							holder.ref.siteId,
 							change,
 							this.keys(),
@@ -810,7 +925,13 @@ export class Relay {
 	 * Stores an accepted update (committed on return), then forwards it to the readers. An update
 	 * that `erases` consent-bound content is folded into the snapshot at once (eraseNow).
 	 */
-	private commit(holder: Holder, update: Uint8Array, origin: Conn | null, erases = false): void {
+	private commit(
+		holder: Holder,
+		update: Uint8Array,
+		origin: Conn | null,
+		erases = false,
+		byRelay = origin === null
+	): void {
 		try {
 			this.storage.append(holder.name, update);
 		} catch (err) {
@@ -826,7 +947,7 @@ export class Relay {
 		if (holder.name === ORG) this.recheckConnections();
 		for (const listener of this.commitListeners) {
 			try {
-				listener(holder.name, origin === null, update);
+				listener(holder.name, byRelay, update);
 			} catch (err) {
 				this.opts.log(`relay: a commit listener failed: ${String(err)}`);
 			}

@@ -11,7 +11,8 @@ export const ROLES = [
 	'worker',
 	'gate',
 	'hq',
-	'integration'
+	'integration',
+	'relay'
 ] as const;
 export type Role = (typeof ROLES)[number];
 export const STAFF_ROLES = ['project_lead', 'safety', 'director'] as const;
@@ -69,6 +70,24 @@ export function docAccess(claims: Claims, doc: DocRef | string, org: OrgView): D
 		case 'integration':
 			// Integrations use the REST API; the relay answers them from its own replica.
 			return NONE;
+		case 'relay':
+			// A site relay federated to this one (sync-server/federation): its sites' documents, the
+			// documents of contractors working there, and the org and blacklist shared by all sites.
+			switch (ref.kind) {
+				case 'org':
+				case 'blacklist':
+					return { read: true, write: true };
+				case 'contractor': {
+					const ok = worksAtAny(org, ref.contractorId, sites);
+					return { read: ok, write: ok };
+				}
+				case 'control':
+				case 'events': {
+					const ok = sites.includes(ref.siteId);
+					return { read: ok, write: ok };
+				}
+			}
+			break;
 		case 'staff':
 			switch (ref.kind) {
 				case 'org':
@@ -270,6 +289,26 @@ export function authorizeChange(
 			message: `no record map "${change.map}" in this document`,
 			...at
 		};
+	}
+	if (claims.role === 'relay') {
+		// A federation peer: a site relay that HQ issued a relay token to. It forwards what its own
+		// relay already checked and accepted — other people's changes (ticks, alert actions,
+		// retention deletes of pings, erasures) and that relay's own findings in relay-only maps
+		// (received, checks, warnings, digests, org.keys) — so the per-role own-name, relay-only and
+		// append-only rules, which speak about the original author, do not apply to it. HQ trusts a
+		// site relay it issued a token to, for its sites only (docAccess above). What stays: known
+		// maps, plain JSON records (the caller still validates each value), and never the org's
+		// identity and key (org.meta), which only the HQ relay itself writes.
+		if (doc.kind === 'org' && change.map === 'meta')
+			return {
+				code: 'READ_ONLY',
+				message: 'the org’s identity and key are written by the headquarters relay only',
+				...at
+			};
+		if (change.nested) {
+			return { code: 'NESTED_TYPE', message: 'records must be plain JSON values', ...at };
+		}
+		return null;
 	}
 	if (RELAY_ONLY[doc.kind]?.includes(change.map)) {
 		// The org's identity and key, registry checks, warnings: the relay's findings only.

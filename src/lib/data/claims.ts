@@ -44,7 +44,10 @@ export function claimProblems(c: ClaimShape): ClaimProblem[] {
 			message: 'a contractor admin needs the contractor it belongs to'
 		});
 	}
-	if ((c.role === 'gate' || c.role === 'worker') && !(c.sites && c.sites.length > 0)) {
+	if (
+		(c.role === 'gate' || c.role === 'worker' || c.role === 'relay') &&
+		!(c.sites && c.sites.length > 0)
+	) {
 		problems.push({ field: 'sites', message: `a ${c.role} needs at least one site` });
 	}
 	if (c.sites && new Set(c.sites).size !== c.sites.length) {

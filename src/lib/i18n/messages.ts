@@ -1,15 +1,19 @@
 // The message catalogue: every user-facing string, zh-CN first. English must carry every key
 // (the type enforces it). Placeholders are written {name} and filled by `format`.
 
+import { dashboardEn, dashboardZhCN } from './messages-dashboard';
+import { federationEn, federationZhCN } from './messages-federation';
 import { geofenceEn, geofenceZhCN } from './messages-geofence';
 import { mapEn, mapZhCN } from './messages-map';
 import { musterEn, musterZhCN } from './messages-muster';
 import { scorecardEn, scorecardZhCN } from './messages-scorecard';
 
 export const zhCN = {
+	...dashboardZhCN,
 	...mapZhCN,
 	...musterZhCN,
 	...geofenceZhCN,
+	...federationZhCN,
 	...scorecardZhCN,
 	'app.name': 'SitePass',
 	'app.tagline': '特种作业外包人员管控',
@@ -1227,9 +1231,11 @@ export type MessageKey = keyof typeof zhCN;
 export type Messages = Record<MessageKey, string>;
 
 export const en: Messages = {
+	...dashboardEn,
 	...mapEn,
 	...musterEn,
 	...geofenceEn,
+	...federationEn,
 	...scorecardEn,
 	'app.name': 'SitePass',
 	'app.tagline': 'Special-operations contractor control',
