@@ -197,11 +197,14 @@ function byTime(a: { at: string; key: string }, b: { at: string; key: string }) 
 	return a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-/** What identifies a job for corrections: its permit, else its title (trimmed, case kept). */
+/**
+ * What identifies a job for corrections: its permit, else its title as written (rateJob trims it).
+ * The same rule as the stats fold's (stats/month.ts), so counts and lists agree.
+ */
 export function jobKey(r: Pick<JobRating, 'contractorId' | 'job'>): string {
 	return r.job.permitId
 		? `${r.contractorId}|permit:${r.job.permitId}`
-		: `${r.contractorId}|title:${r.job.title.trim()}`;
+		: `${r.contractorId}|title:${r.job.title}`;
 }
 
 /**
