@@ -92,6 +92,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function checkRecordValue(kind: DocKind, change: RecordChange): Refusal | null {
 	if (change.action === 'delete') return null;
 	const at = { map: change.map, key: change.key };
+	if (kind === 'events' && change.map === 'received') {
+		// The receiving relay's stamp (an ISO time, not a record): only the relay writes it, and a
+		// site relay forwards it to headquarters (federation, offline bundles).
+		return typeof change.value === 'string' && !Number.isNaN(Date.parse(change.value))
+			? null
+			: { code: 'INVALID_RECORD', message: 'a receive stamp is an ISO time', ...at };
+	}
 	if (!isPlainObject(change.value)) {
 		return { code: 'INVALID_RECORD', message: 'a record must be a plain JSON object', ...at };
 	}

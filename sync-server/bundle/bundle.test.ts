@@ -1,0 +1,252 @@
+// Offline bundles between real relays: a site relay that has no connection to headquarters takes
+// writes from its own clients, exports a bundle, and headquarters imports it — ending with what a
+// synced copy of the site holds, document by document. Every refusal leaves headquarters as it was.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { DOC_MAPS } from '../../src/lib/data/access';
+import { eventsDoc, monthOf, parseDocName } from '../../src/lib/data/documents';
+import { newUlid } from '../../src/lib/data/event-commands';
+import {
+	connect,
+	records,
+	seedOrg,
+	startRelay,
+	tempDir,
+	token,
+	waitFor,
+	type TestRelay
+} from '../testing';
+import { loadOrCreateKeys } from '../tokens';
+import { exportBundle, readableDocs } from './export';
+import { BundleError, bundleParts, encodeBundle, openBundle } from './format';
+import { importBundle, pinnedKey } from './import';
+import { startSite } from './site.testing';
+
+const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+const MONTH = monthOf(new Date());
+const EVENTS = eventsDoc('S1', MONTH);
+
+let hq: TestRelay;
+let site: TestRelay;
+let relayToken: string;
+const closing: (() => Promise<void>)[] = [];
+
+/** Every map of a document, decoded, as a relay stores it. */
+function content(relay: TestRelay, name: string): Record<string, unknown> {
+	return relay.server.relay.read(name, (doc) => docJson(doc, name));
+}
+
+function docJson(doc: Y.Doc, name: string): Record<string, unknown> {
+	const ref = parseDocName(name)!;
+	return Object.fromEntries(DOC_MAPS[ref.kind].map((m) => [m, doc.getMap(m).toJSON()]));
+}
+
+/** Everything headquarters stores, for "nothing was written" checks. */
+function hqSnapshot(): Record<string, Record<string, unknown>> {
+	const out: Record<string, Record<string, unknown>> = {};
+	for (const name of hq.server.relay.docNames()) out[name] = content(hq, name);
+	return out;
+}
+
+function siteKeys() {
+	return loadOrCreateKeys(site.dataDir).keys;
+}
+
+function exportFromSite(options: { passphrase?: string; token?: string } = {}) {
+	// The site relay keeps running: export reads its database alongside it.
+	return exportBundle({
+		storage: site.server.relay.storage,
+		keys: siteKeys(),
+		token: options.token ?? relayToken,
+		passphrase: options.passphrase,
+		scrypt: FAST_SCRYPT
+	});
+}
+
+const target = () => ({
+	relay: hq.server.relay,
+	keys: loadOrCreateKeys(hq.dataDir).keys,
+	orgId: hq.server.orgId
+});
+
+async function refusedWith(file: Uint8Array, options: { passphrase?: string } = {}) {
+	const before = hqSnapshot();
+	let error: unknown = null;
+	try {
+		await importBundle(target(), file, options);
+	} catch (err) {
+		error = err;
+	}
+	expect(error).toBeInstanceOf(BundleError);
+	expect(hqSnapshot()).toEqual(before);
+	return error as BundleError;
+}
+
+beforeAll(async () => {
+	hq = await startRelay();
+	seedOrg(hq.server);
+	relayToken = token(hq.server, { sub: 'relay-S1', role: 'relay', sites: ['S1'] }, 365 * 86400);
+	const started = await startSite(hq, relayToken);
+	site = started.site;
+	closing.push(started.close);
+
+	// The site is cut off. Its own clients keep working against its relay.
+	const contractor = connect(
+		site.server,
+		'contractor:C1',
+		token(site.server, { sub: 'c1-admin', role: 'contractor', contractor: 'C1' })
+	);
+	const gate = connect(
+		site.server,
+		EVENTS,
+		token(site.server, { sub: 'gate-1', role: 'gate', sites: ['S1'] })
+	);
+	await Promise.all([contractor.synced(), gate.synced()]);
+	for (let i = 0; i < 20; i++) {
+		contractor.map('workers').set(`w${i}`, records.worker(`w${i}`, `工人${i}`));
+		gate.map('attendance').set(newUlid(), records.attendance(`w${i}`));
+	}
+	const alertId = newUlid();
+	gate.map('alerts').set(alertId, {
+		schema: 1,
+		id: alertId,
+		siteId: 'S1',
+		kind: 'gate',
+		at: new Date().toISOString(),
+		deviceId: 'gate-1',
+		message: '无证人员试图进场'
+	});
+	await waitFor(
+		() =>
+			Object.keys(content(site, 'contractor:C1').workers as object).length === 20 &&
+			Object.keys(content(site, EVENTS).attendance as object).length === 20 &&
+			Object.keys(content(site, EVENTS).alerts as object).length === 1 &&
+			// The site relay's own receipt stamps travel too (relay-only map).
+			Object.keys(content(site, EVENTS).received as object).length === 20,
+		'the site relay to store its clients’ writes'
+	);
+	contractor.destroy();
+	gate.destroy();
+}, 30_000);
+
+afterAll(async () => {
+	for (const close of closing) await close();
+	await hq.server.close();
+});
+
+describe('offline bundle, site to headquarters', () => {
+	it('exports what the relay token may read', () => {
+		const names = readableDocs(site.server.relay.storage, {
+			iss: hq.server.orgId,
+			sub: 'relay-S1',
+			role: 'relay',
+			sites: ['S1'],
+			jti: 'x'.repeat(16),
+			iat: 0,
+			exp: 2e9
+		});
+		expect(names).toContain('org');
+		expect(names).toContain('contractor:C1');
+		expect(names).toContain(EVENTS);
+		expect(names.every((n) => !n.startsWith('site:S2') && n !== 'contractor:C2')).toBe(true);
+		// org first, so a contractor newly placed at the site is known before its document.
+		expect(names[0]).toBe('org');
+	});
+
+	it('refuses a tampered byte, a wrong passphrase, another site’s documents, and writes nothing', async () => {
+		const plain = exportFromSite().file;
+		const tampered = Buffer.from(plain);
+		tampered[tampered.length - 5] = tampered[tampered.length - 5]! ^ 0x01;
+		expect((await refusedWith(tampered)).code).toBe('BUNDLE_TAMPERED');
+
+		const sealed = exportFromSite({ passphrase: '现场口令 1' }).file;
+		expect((await refusedWith(sealed)).code).toBe('BUNDLE_PASSPHRASE_NEEDED');
+		expect((await refusedWith(sealed, { passphrase: 'wrong' })).code).toBe(
+			'BUNDLE_PASSPHRASE_WRONG'
+		);
+
+		// Signed by the site relay, with its own S1 token, but carrying S2's control document.
+		const s2 = new Y.Doc();
+		s2.getMap('zones').set('Z9', {
+			schema: 1,
+			siteId: 'S2',
+			name: '外来区域',
+			kind: 'work',
+			requiresPermit: false,
+			permitKinds: []
+		});
+		const keys = siteKeys();
+		const opened = openBundle(plain);
+		const parts = bundleParts(opened);
+		const foreign = encodeBundle({
+			direction: 'site-to-hq',
+			orgId: hq.server.orgId,
+			token: relayToken,
+			privateKey: keys.privateKey,
+			publicKeySpki: keys.publicKeySpki,
+			parts: [...parts, { name: 'site:S2:control', data: Y.encodeStateAsUpdate(s2) }]
+		});
+		const refused = await refusedWith(foreign);
+		expect(refused.code).toBe('BUNDLE_DOC_FORBIDDEN');
+		expect(refused.doc).toBe('site:S2:control');
+		expect(refused.message).toMatch(/site:S2:control/);
+		// Refused before anything, so no key was pinned either.
+		expect(pinnedKey(hq.server.relay.storage, openedJti(plain))).toBeUndefined();
+	});
+
+	it('imports at headquarters to the state a synced copy of the site has; twice changes nothing', async () => {
+		const file = exportFromSite({ passphrase: '现场口令 1' }).file;
+		const result = await importBundle(target(), file, { passphrase: '现场口令 1' });
+		expect(result.subject).toBe('relay-S1');
+		expect(result.pinned).toBe(true);
+		expect(result.docs.find((d) => d.name === EVENTS)?.changed).toBe(true);
+
+		// What syncing gives: a client syncs each document from the site relay over the protocol.
+		const reader = token(site.server, { sub: 'hq-reader', role: 'hq' });
+		for (const { name } of result.docs) {
+			const client = connect(site.server, name, reader);
+			await client.synced();
+			expect(content(hq, name), name).toEqual(docJson(client.doc, name));
+			client.destroy();
+		}
+		expect(Object.keys(content(hq, 'contractor:C1').workers as object)).toHaveLength(20);
+
+		const before = hqSnapshot();
+		const again = await importBundle(target(), file, { passphrase: '现场口令 1' });
+		expect(again.docs.every((d) => !d.changed)).toBe(true);
+		expect(again.pinned).toBe(false);
+		expect(hqSnapshot()).toEqual(before);
+	});
+
+	it('refuses a bundle signed by another key for a pinned token, and a revoked token', async () => {
+		// Pinned by the previous test's import.
+		const other = loadOrCreateKeys(tempDir('sitepass-other-key-')).keys;
+		const parts = bundleParts(openBundle(exportFromSite().file));
+		const forged = encodeBundle({
+			direction: 'site-to-hq',
+			orgId: hq.server.orgId,
+			token: relayToken,
+			privateKey: other.privateKey,
+			publicKeySpki: other.publicKeySpki,
+			parts
+		});
+		expect((await refusedWith(forged)).code).toBe('BUNDLE_KEY_MISMATCH');
+
+		const jti = openedJti(exportFromSite().file);
+		hq.server.relay.write('org', (doc) => {
+			doc.getMap('revoked').set(jti, {
+				schema: 1,
+				jti,
+				at: new Date().toISOString(),
+				by: 'admin',
+				reason: 'test'
+			});
+		});
+		expect((await refusedWith(exportFromSite().file)).code).toBe('BUNDLE_TOKEN_REVOKED');
+	});
+});
+
+function openedJti(file: Uint8Array): string {
+	const { header } = openBundle(file);
+	return JSON.parse(Buffer.from(header.token.split('.')[1]!, 'base64url').toString()).jti;
+}

@@ -1,0 +1,226 @@
+// Importing a site's offline bundle at headquarters. Every check runs before anything is written:
+// the file's layout, payload checksum and signature (format.ts); the embedded token verifies with
+// THIS relay's key, is of this org, not expired, not revoked, and has role `relay`; the exporting
+// relay's key is the one pinned for that token (first use pins it); the payload decrypts and each
+// part matches its checksum. Then every document is applied to a scratch relay holding copies of
+// the documents involved, through the same `applyAs` path a socket's update takes (authorize,
+// validate), so a refusal of any one document leaves nothing applied. Only then are the parts
+// applied to the real relay — in the same synchronous run, so no other change can come between
+// the rehearsal and the real thing. Applying full Yjs states is idempotent: a second import of
+// the same bundle changes nothing.
+import * as Y from 'yjs';
+import { docAccess, type Claims } from '../../src/lib/data/access';
+import { formatCloseReason, type CloseReasonCode } from '../../src/lib/data/relay-protocol';
+import { parseDocName } from '../../src/lib/data/documents';
+import { Relay } from '../relay';
+import { Storage } from '../storage';
+import type { RelayKeys } from '../tokens';
+import { BundleError, bundleParts, openBundle, type OpenedBundle } from './format';
+
+export interface ImportTarget {
+	relay: Relay;
+	keys: RelayKeys;
+	orgId: string;
+}
+
+export interface ImportResult {
+	/** SHA-256 of the bundle's header. */
+	id: string;
+	orgId: string;
+	createdAt: string;
+	/** The relay token's id and subject (the site relay). */
+	tokenId: string;
+	subject: string;
+	sites: string[];
+	/** True when this import pinned the exporter's key for the token. */
+	pinned: boolean;
+	docs: { name: string; bytes: number; changed: boolean }[];
+}
+
+const PIN_TABLE = `CREATE TABLE IF NOT EXISTS bundle_exporters (
+	jti TEXT PRIMARY KEY, exporter_key TEXT NOT NULL, subject TEXT NOT NULL,
+	first_at INTEGER NOT NULL, last_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bundle_imports (
+	id TEXT NOT NULL, jti TEXT NOT NULL, at INTEGER NOT NULL, created_at TEXT NOT NULL,
+	docs INTEGER NOT NULL, changed INTEGER NOT NULL);`;
+
+/** The exporter key pinned for a relay token, if a bundle under it was imported before. */
+export function pinnedKey(storage: Storage, jti: string): string | undefined {
+	storage.db.exec(PIN_TABLE);
+	const row = storage.db
+		.prepare('SELECT exporter_key AS key FROM bundle_exporters WHERE jti = ?')
+		.get(jti) as { key: string } | undefined;
+	return row?.key;
+}
+
+/**
+ * Checks the embedded token against this relay (signature, org, lifetime, revocation) and the
+ * exporter key against the pin. Returns the token's claims.
+ */
+export function checkBundleToken(target: ImportTarget, bundle: OpenedBundle): Claims {
+	const { header } = bundle;
+	if (header.direction !== 'site-to-hq') {
+		throw new BundleError(
+			'BUNDLE_DIRECTION',
+			'This bundle carries headquarters data for a site; import it at the site relay.'
+		);
+	}
+	if (header.orgId !== target.orgId) {
+		throw new BundleError(
+			'BUNDLE_OTHER_ORG',
+			`The bundle is from org ${header.orgId}; this relay serves org ${target.orgId}.`
+		);
+	}
+	const check = target.relay.verify(header.token);
+	if (!check.ok) {
+		if (check.code === 'TOKEN_REVOKED' || check.code === 'PRINCIPAL_DISABLED') {
+			throw new BundleError(
+				'BUNDLE_TOKEN_REVOKED',
+				'The relay token in the bundle has been revoked here; the bundle is refused. Issue the site a new relay token if it should still send data.'
+			);
+		}
+		const why =
+			check.code === 'TOKEN_EXPIRED'
+				? 'it has expired; issue the site a new relay token (sitepass token --role relay) and export again'
+				: `it was not signed by this relay (${check.message})`;
+		throw new BundleError(
+			'BUNDLE_TOKEN_INVALID',
+			`The relay token in the bundle is not valid here: ${why}.`
+		);
+	}
+	const claims = check.claims;
+	if ((claims.role as string) !== 'relay') {
+		throw new BundleError(
+			'BUNDLE_TOKEN_ROLE',
+			`The bundle's token has role "${claims.role}"; only a site relay's token (role relay) may carry a bundle.`
+		);
+	}
+	const pinned = pinnedKey(target.relay.storage, claims.jti);
+	if (pinned !== undefined && pinned !== header.exporterKey) {
+		throw new BundleError(
+			'BUNDLE_KEY_MISMATCH',
+			`The bundle is signed by a different relay key than earlier bundles under the same token (${claims.sub}); it is refused. If the site relay was really reinstalled, revoke its token and issue a new one.`
+		);
+	}
+	return claims;
+}
+
+/** Copies of `names` (and org) from the relay into a scratch relay with the same keys. */
+function scratchRelay(target: ImportTarget, names: string[]): { relay: Relay; storage: Storage } {
+	const storage = new Storage(':memory:');
+	for (const name of new Set(['org', ...names])) {
+		const state = target.relay.read(name, (doc) => Y.encodeStateAsUpdate(doc));
+		storage.append(name, state);
+	}
+	const relay = new Relay({
+		storage,
+		keys: target.keys,
+		orgId: target.orgId,
+		log: () => {},
+		maxMessageBytes: Number.MAX_SAFE_INTEGER,
+		compactAfter: Number.MAX_SAFE_INTEGER,
+		pendingTimeoutMs: 1000,
+		pingIntervalMs: 24 * 3600 * 1000
+	});
+	return { relay, storage };
+}
+
+const WHY: Record<string, string> = {
+	MISSING_DEPS:
+		'it builds on changes this relay does not have (a diff since another state); export the whole state again, without --since',
+	FORBIDDEN_DOC: "the site relay's token may not write this document",
+	READ_ONLY: "the site relay's token may only read this document",
+	BAD_UPDATE: 'its content is not a readable Yjs update',
+	UNKNOWN_PATH: 'it holds a map or key no SitePass document has'
+};
+
+function refusalError(name: string, refusal: { reason: string; detail?: string }): BundleError {
+	const why = WHY[refusal.reason] ?? "a change in it breaks the relay's rules";
+	const what = formatCloseReason(refusal.reason as CloseReasonCode, refusal.detail);
+	return new BundleError(
+		'BUNDLE_DOC_REFUSED',
+		`The bundle was not imported: ${name} was refused (${what}): ${why}. Nothing was written.`,
+		name
+	);
+}
+
+/**
+ * Imports a bundle into a running (or just opened) relay. Throws a BundleError, having written
+ * nothing, when any check fails.
+ */
+export async function importBundle(
+	target: ImportTarget,
+	file: Uint8Array,
+	options: { passphrase?: string; now?: number } = {}
+): Promise<ImportResult> {
+	const bundle = openBundle(file);
+	const claims = checkBundleToken(target, bundle);
+	const parts = bundleParts(bundle, options.passphrase);
+	for (const part of parts) {
+		if (!parseDocName(part.name)) {
+			throw new BundleError('BUNDLE_MALFORMED', `${part.name} is not a document name.`, part.name);
+		}
+	}
+	const scratch = scratchRelay(
+		target,
+		parts.map((p) => p.name)
+	);
+	let result: ImportResult;
+	try {
+		// The rehearsal: each part through the real intake, on copies.
+		for (const part of parts) {
+			// Checked even when the part brings nothing new (applyAs lets an empty change pass).
+			if (!docAccess(claims, part.name, scratch.relay.orgView()).write) {
+				throw new BundleError(
+					'BUNDLE_DOC_FORBIDDEN',
+					`The bundle was not imported: it holds ${part.name}, which the site relay's token (${claims.sub}, sites ${(claims.sites ?? []).join(', ') || 'none'}) may not write. Nothing was written.`,
+					part.name
+				);
+			}
+			const refusal = scratch.relay.applyAs(claims, part.name, part.data);
+			if (refusal) throw refusalError(part.name, refusal);
+		}
+		// The real thing, in the same synchronous run.
+		const changed = new Set<string>();
+		const stop = target.relay.onCommit((name) => changed.add(name));
+		try {
+			for (const part of parts) {
+				const refusal = target.relay.applyAs(claims, part.name, part.data);
+				// Cannot happen after the rehearsal unless the relay's state differs from its copy.
+				if (refusal) throw refusalError(part.name, refusal);
+			}
+		} finally {
+			stop();
+		}
+		const now = options.now ?? Date.now();
+		const storage = target.relay.storage;
+		const pinned = pinnedKey(storage, claims.jti) === undefined;
+		storage.transaction(() => {
+			storage.db
+				.prepare(
+					`INSERT INTO bundle_exporters (jti, exporter_key, subject, first_at, last_at)
+					VALUES (?, ?, ?, ?, ?) ON CONFLICT(jti) DO UPDATE SET last_at = excluded.last_at`
+				)
+				.run(claims.jti, bundle.header.exporterKey, claims.sub, now, now);
+			storage.db
+				.prepare(
+					'INSERT INTO bundle_imports (id, jti, at, created_at, docs, changed) VALUES (?, ?, ?, ?, ?, ?)'
+				)
+				.run(bundle.id, claims.jti, now, bundle.header.createdAt, parts.length, changed.size);
+		});
+		result = {
+			id: bundle.id,
+			orgId: bundle.header.orgId,
+			createdAt: bundle.header.createdAt,
+			tokenId: claims.jti,
+			subject: claims.sub,
+			sites: claims.sites ?? [],
+			pinned,
+			docs: parts.map((p) => ({ name: p.name, bytes: p.data.length, changed: changed.has(p.name) }))
+		};
+	} finally {
+		await scratch.relay.close();
+		scratch.storage.close();
+	}
+	return result;
+}
