@@ -385,6 +385,45 @@ describe('contractor scorecard from records (hand-computed)', () => {
 	});
 });
 
+describe('certificate lapses over months', () => {
+	it('finds the month each certificate lapsed in, month ends included', () => {
+		const doc = new Y.Doc();
+		doc.getMap('workers').set('x1', worker('x1', 'C1'));
+		doc.getMap('workers').set('x2', worker('x2', 'C1'));
+		const put = (c: ReturnType<typeof cert>) => doc.getMap('certificates').set(c.id, c);
+		put(cert('jul', 'x1', '2020-07-10', '2026-07-10')); // expired from 07-11
+		put({
+			...cert('aug', 'x1', '2024-01-01', '2030-01-01'),
+			code: 'SO-WELD',
+			revokedOn: '2026-08-05'
+		});
+		put({ ...cert('sep', 'x2', '2020-09-30', '2026-09-30'), code: 'SO-HIGH' }); // valid on 09-30 only
+		put({ ...cert('nov', 'x2', '2020-11-20', '2026-11-20'), code: 'SO-GAS' }); // after today
+		put({
+			...cert('rev', 'x2', '2020-01-01', '2030-01-01'),
+			code: 'SO-CRANE',
+			nextReviewOn: '2026-06-15'
+		});
+		const months = ['2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11', '2026-12'];
+		const out = certificateLapses([{ contractorId: 'C1', doc }], [], months, {
+			now: NOW,
+			timeZone: TZ
+		});
+		const lapsed = (m: string) =>
+			(out[m]!.C1?.lapses ?? []).map((l) => `${l.certificateId}:${l.status}:${l.dueOn}`);
+		expect(lapsed('2026-06')).toEqual(['rev:review_overdue:2026-06-15']);
+		expect(lapsed('2026-07')).toEqual(['jul:expired:2026-07-10']);
+		expect(lapsed('2026-08')).toEqual(['aug:revoked:2026-08-05']);
+		expect(lapsed('2026-09')).toEqual([]);
+		expect(lapsed('2026-10')).toEqual(['sep:expired:2026-09-30']);
+		// November so far (today is 11-15): the 11-20 expiry has not come; December is not scored.
+		expect(lapsed('2026-11')).toEqual([]);
+		expect(out['2026-12']).toEqual({});
+		expect(out['2026-06']!.C1!.held).toEqual(['aug', 'jul', 'nov', 'rev', 'sep']);
+		expect(out['2026-10']!.C1!.held).toEqual(['nov', 'sep']);
+	});
+});
+
 describe('weights in org.settings', () => {
 	const admin = { claims: claims({ role: 'admin', sub: 'root' }), org: orgView };
 

@@ -13,6 +13,7 @@ import {
 	DEFAULT_SCORECARD_WEIGHTS,
 	emptyScorecardInput,
 	last12Months,
+	localDate,
 	SCORECARD_COMPONENTS,
 	scorecardFormulaParams,
 	weightsProblem,
@@ -164,10 +165,16 @@ const lastDayOf = (month: string) => {
 
 /**
  * Per month and contractor: certificates held and those that lapsed, judged by the domain's
- * `certificateStatus` (with the verification the site's control documents establish) on the
- * month's first day and on its last (today for the current month). A certificate lapses in a month
- * when it was not lapsed on the first day and is on the last, and the worker holds no other
- * certificate of the same catalogue item that is not lapsed then (a renewal).
+ * `certificateStatus` (with the verification the site's control documents establish) at the end of
+ * each month (today for the current month). A certificate is held in a month when it was issued by
+ * the month's end and had not lapsed by the end of the month before; it lapses in the month when it
+ * is lapsed (expired, review overdue, revoked) at the month's end and was not at the previous
+ * month's end, unless the worker then holds another certificate of the same catalogue item that is
+ * not lapsed (a renewal).
+ *
+ * A lapse never heals (the deadlines do not move with the day asked about), so each certificate is
+ * judged once at the period's end, and only a lapsed one again, by halving, to find its month:
+ * 6,000 certificates over 12 months cost about 6,000 judgements, not 150,000.
  */
 export function certificateLapses(
 	contractors: readonly { contractorId: string; doc: DocLike }[],
@@ -176,71 +183,84 @@ export function certificateLapses(
 	opts: { now?: Date; timeZone?: string } = {}
 ): Record<string, Record<string, CertificateMonth>> {
 	const timeZone = opts.timeZone ?? 'Asia/Shanghai';
-	const today = monthOf(opts.now ?? new Date(), timeZone);
-	const todayDate = new Intl.DateTimeFormat('sv-SE', { timeZone }).format(opts.now ?? new Date());
+	const now = opts.now ?? new Date();
+	const thisMonth = monthOf(now, timeZone);
+	const todayDate = localDate(now, timeZone);
 	const index = verificationIndexOf(controls as Parameters<typeof verificationIndexOf>[0]);
 	const out: Record<string, Record<string, CertificateMonth>> = {};
 	for (const month of months) out[month] = {};
+	const scored = [...new Set(months)].filter((m) => m <= thisMonth).sort();
+	if (scored.length === 0) return out;
+	// ends[0] is the end of the month before the first; ends[i + 1] the end of scored[i].
+	const ends = [
+		lastDayOf(last12Months(scored[0]!, 2)[0]!),
+		...scored.map((m) => (m === thisMonth ? todayDate : lastDayOf(m)))
+	];
+	const final = ends.length - 1;
+	const judge = (c: CertificateRecord, i: number) => certificateStatus(c, ends[i]!, { timeZone });
 	for (const { contractorId, doc } of contractors) {
 		const workers = new Map<string, Worker>();
 		for (const raw of doc.getMap('workers').values()) {
 			const read = readRecord(Worker, raw);
 			if (read.ok) workers.set(read.record.id, read.record);
 		}
-		const byWorker = new Map<string, CertificateRecord[]>();
+		/** Per certificate: the first end (index into `ends`) at which it is lapsed, or Infinity. */
+		const certs: { c: CertificateRecord; lapsedFrom: number }[] = [];
+		const byWorker = new Map<string, typeof certs>();
 		for (const raw of doc.getMap('certificates').values()) {
 			const read = readRecord(CertificateRecord, raw);
 			const holder = read.ok ? workers.get(read.record.workerId) : undefined;
 			if (!read.ok || !holder) continue;
-			const cert = verifiedCertificate(read.record, holder, index);
-			(byWorker.get(cert.workerId) ?? byWorker.set(cert.workerId, []).get(cert.workerId)!).push(
-				cert
-			);
-		}
-		for (const month of months) {
-			if (month > today) continue;
-			const first = `${month}-01`;
-			const last = month === today ? todayDate : lastDayOf(month);
-			const cell: CertificateMonth = { held: [], lapses: [] };
-			for (const certs of byWorker.values()) {
-				const judged = certs.map((c) => ({
-					c,
-					start: certificateStatus(c, first, { timeZone }),
-					end: certificateStatus(c, last, { timeZone })
-				}));
-				for (const j of judged) {
-					if (j.c.issuedOn > last || LAPSED_STATUSES.includes(j.start.status)) continue;
-					cell.held.push(j.c.id);
-					if (!LAPSED_STATUSES.includes(j.end.status)) continue;
-					const renewed = judged.some(
-						(o) =>
-							o !== j &&
-							o.c.code === j.c.code &&
-							o.c.issuedOn <= last &&
-							!LAPSED_STATUSES.includes(o.end.status)
-					);
-					if (renewed) continue;
-					const s = j.end;
-					cell.lapses.push({
-						contractorId,
-						workerId: j.c.workerId,
-						certificateId: j.c.id,
-						code: j.c.code,
-						number: j.c.number,
-						status: s.status,
-						dueOn:
-							s.status === 'revoked'
-								? s.revokedOn
-								: s.status === 'review_overdue'
-									? s.reviewDueOn
-									: s.expiresOn
-					});
+			const c = verifiedCertificate(read.record, holder, index);
+			let lapsedFrom = Infinity;
+			if (LAPSED_STATUSES.includes(judge(c, final).status)) {
+				let lo = 0;
+				let hi = final;
+				while (lo < hi) {
+					const mid = (lo + hi) >> 1;
+					if (LAPSED_STATUSES.includes(judge(c, mid).status)) hi = mid;
+					else lo = mid + 1;
 				}
+				lapsedFrom = lo;
+			}
+			const entry = { c, lapsedFrom };
+			certs.push(entry);
+			(byWorker.get(c.workerId) ?? byWorker.set(c.workerId, []).get(c.workerId)!).push(entry);
+		}
+		scored.forEach((month, m) => {
+			const end = m + 1;
+			const last = ends[end]!;
+			const cell: CertificateMonth = { held: [], lapses: [] };
+			for (const j of certs) {
+				if (j.c.issuedOn > last || j.lapsedFrom <= end - 1) continue;
+				cell.held.push(j.c.id);
+				if (j.lapsedFrom !== end) continue;
+				const renewed = byWorker
+					.get(j.c.workerId)!
+					.some(
+						(o) => o !== j && o.c.code === j.c.code && o.c.issuedOn <= last && o.lapsedFrom > end
+					);
+				if (renewed) continue;
+				const s = judge(j.c, end);
+				cell.lapses.push({
+					contractorId,
+					workerId: j.c.workerId,
+					certificateId: j.c.id,
+					code: j.c.code,
+					number: j.c.number,
+					status: s.status,
+					dueOn:
+						s.status === 'revoked'
+							? s.revokedOn
+							: s.status === 'review_overdue'
+								? s.reviewDueOn
+								: s.expiresOn
+				});
 			}
 			cell.held.sort();
 			cell.lapses.sort((a, b) => (a.certificateId < b.certificateId ? -1 : 1));
 			if (cell.held.length) out[month]![contractorId] = cell;
-		}
+		});
 	}
 	return out;
 }
