@@ -18,6 +18,7 @@ import {
 	recordIncident
 } from './ratings';
 import { checkRecordValue } from './registry';
+import { foldMonth } from './stats/month';
 
 const claims = (c: Partial<Claims> & Pick<Claims, 'role' | 'sub'>): Claims => ({
 	iss: 'org1',
@@ -215,6 +216,37 @@ describe('corrections and jobs to rate', () => {
 			['uLead', '3号楼脚手架搭设', 5]
 		]);
 		expect(superseded).toEqual([all.find((r) => r.at === first.at)!.key]);
+	});
+
+	it('corrects a rating of an earlier month in that month’s document', () => {
+		const OCT = eventsDoc('S1', '2026-10');
+		const oct = new Y.Doc();
+		const first = rateJob(oct, OCT, lead, rating({ quality: 1 }), at('2026-10-20T08:00:00'));
+		const key = allRatings(oct)[0]!.key;
+		const nov3 = at('2026-11-03T08:00:00');
+		// Without saying what it corrects, October's document is the wrong place in November.
+		expect(() => rateJob(oct, OCT, lead, rating({ quality: 4 }), nov3)).toThrow('WRONG_DOCUMENT');
+		expect(() =>
+			rateJob(
+				oct,
+				OCT,
+				lead,
+				rating({ quality: 4, job: { title: '别的作业' }, corrects: key }),
+				nov3
+			)
+		).toThrow('NOT_A_CORRECTION');
+		rateJob(oct, OCT, lead, rating({ quality: 4, corrects: key }), nov3);
+		const { current } = currentRatings(allRatings(oct));
+		expect(current.map((r) => r.quality)).toEqual([4]);
+		expect(first.quality).toBe(1);
+		// The stats layer's fold of October counts the correction only.
+		const summary = foldMonth(oct, { siteId: 'S1', month: '2026-10', timeZone: 'Asia/Shanghai' });
+		expect(summary.contractors.C1!.ratings).toEqual({
+			count: 1,
+			quality: 4,
+			safety: 5,
+			tidiness: 3
+		});
 	});
 
 	function permit(id: string, people: [string, string][]): Permit {

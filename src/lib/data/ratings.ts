@@ -4,9 +4,12 @@
 // their own name.
 //
 // Corrections: a rating is never edited. Rating the same job again (same contractor, same job —
-// its permit, or its title for a job without permit — by the same person) replaces the earlier
-// rating in every count: the latest (by `at`, then by key) counts. Two different staff members'
-// ratings of one job both count. An incident recorded by mistake stays on record (append-only).
+// its permit, or its title for a job without permit — by the same person) in the same month's
+// document replaces the earlier rating in every count: the latest (by `at`, then by key) counts.
+// A correction is written into the document of the rating it corrects (`rateJob`'s `corrects`),
+// even in a later month, so the month the job was rated in keeps one rating per job and rater
+// (the stats layer folds each month on its own). Two different staff members' ratings of one job
+// both count. An incident recorded by mistake stays on record (append-only).
 import type * as Y from 'yjs';
 import { putRecord, type Actor } from './commands';
 import { parseDocName } from './documents';
@@ -32,6 +35,8 @@ export const RATING_ERRORS = [
 	'TITLE_REQUIRED',
 	/** Marks are whole numbers 1-5. */
 	'BAD_MARK',
+	/** The rating to correct is not in this document, or is about another job. */
+	'NOT_A_CORRECTION',
 	/** An incident names its severity and what happened. */
 	'BAD_INCIDENT'
 ] as const;
@@ -45,13 +50,19 @@ export class RatingError extends RangeError {
 	}
 }
 
-function checkPlace(eventsName: string, siteId: string, at: Date, timeZone: string) {
+function checkPlace(
+	eventsName: string,
+	siteId: string,
+	at: Date,
+	timeZone: string,
+	anyMonth = false
+) {
 	const ref = parseDocName(eventsName);
 	if (
 		!ref ||
 		ref.kind !== 'events' ||
 		ref.siteId !== siteId ||
-		eventsDocFor(siteId, at, timeZone) !== eventsName
+		(!anyMonth && eventsDocFor(siteId, at, timeZone) !== eventsName)
 	)
 		throw new RatingError('WRONG_DOCUMENT');
 	if (at.getTime() > Date.now() + EVENT_FUTURE_ALLOWANCE_MS) throw new RatingError('IN_FUTURE');
@@ -67,14 +78,20 @@ export interface RateJobInput {
 	comment?: string;
 	workerIds?: string[];
 	byName: string;
+	/**
+	 * The key of the rating this one corrects (the same job and contractor). `events` must then be
+	 * the document holding it, whatever its month.
+	 */
+	corrects?: string;
 }
 
 const isMark = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 5;
 
 /**
  * Rates a finished job of a contractor, in the actor's name. `events` is the site's events
- * document of the month of `at` (`eventsDocFor(siteId, at, timeZone)`). Rating a job again is the
- * way to correct a rating (the latest one by the same person counts).
+ * document of the month of `at` (`eventsDocFor(siteId, at, timeZone)`), or, for a correction
+ * (`corrects`), the document of the rating corrected. The latest rating by the same person of the
+ * same job in one document counts.
  */
 export function rateJob(
 	events: Y.Doc,
@@ -84,9 +101,19 @@ export function rateJob(
 	at = new Date(),
 	timeZone = 'Asia/Shanghai'
 ): JobRating {
-	checkPlace(eventsName, input.siteId, at, timeZone);
+	checkPlace(eventsName, input.siteId, at, timeZone, !!input.corrects);
 	const title = input.job.title.trim();
 	if (!title) throw new RatingError('TITLE_REQUIRED');
+	if (input.corrects) {
+		const read = readRecord(JobRating, events.getMap('ratings').get(input.corrects));
+		const job = input.job.permitId ? { permitId: input.job.permitId, title } : { title };
+		if (
+			!read.ok ||
+			jobKey(read.record) !== jobKey({ contractorId: input.contractorId, job }) ||
+			read.record.at >= at.toISOString()
+		)
+			throw new RatingError('NOT_A_CORRECTION');
+	}
 	if (![input.quality, input.safety, input.tidiness].every(isMark))
 		throw new RatingError('BAD_MARK');
 	const comment = input.comment?.trim();

@@ -482,8 +482,17 @@ export function contractorRatings(
 	contractorId: string,
 	names?: readonly string[]
 ): { current: Keyed<JobRating>[]; superseded: Keyed<JobRating>[] } {
-	const all = allRatings(events, names).filter((r) => r.contractorId === contractorId);
-	const { current, superseded } = currentRatings(all);
-	const gone = new Set(superseded);
-	return { current, superseded: all.filter((r) => gone.has(r.key)) };
+	// Per document, as the stats layer counts them (a correction sits in its rating's document).
+	const current: Keyed<JobRating>[] = [];
+	const superseded: Keyed<JobRating>[] = [];
+	events.forEach((doc, i) => {
+		const all = allRatings(doc, names ? [names[i]!] : undefined).filter(
+			(r) => r.contractorId === contractorId
+		);
+		const counted = currentRatings(all);
+		const gone = new Set(counted.superseded);
+		current.push(...counted.current);
+		superseded.push(...all.filter((r) => gone.has(r.key)));
+	});
+	return { current, superseded };
 }

@@ -39,6 +39,7 @@ export const scorecardZhCN = {
 	'scorecard.err.TITLE_REQUIRED': '未保存：请填写作业名称。',
 	'scorecard.err.BAD_MARK': '未保存：作业质量、安全行为、文明施工均需选择 1-5 分。',
 	'scorecard.err.BAD_INCIDENT': '未保存：请选择事件严重程度并填写事件标题。',
+	'scorecard.err.NOT_A_CORRECTION': '未保存：要更正的评价不存在或不是同一作业，请刷新页面后重试。',
 	'scorecard.err.weights.negative': '未保存：权重不能为负数。',
 	'scorecard.err.weights.not_a_number': '未保存：每一项权重都需填写数字。',
 	'scorecard.err.weights.all_zero': '未保存：权重不能全部为 0，至少有一项大于 0。',
@@ -87,6 +88,8 @@ export const scorecardEn: Record<keyof typeof scorecardZhCN, string> = {
 		'Not saved: choose 1 to 5 for task quality, safety conduct and tidiness.',
 	'scorecard.err.BAD_INCIDENT':
 		'Not saved: choose the severity and enter a title for the incident.',
+	'scorecard.err.NOT_A_CORRECTION':
+		'Not saved: the rating to correct is gone or is about another job. Reload the page and try again.',
 	'scorecard.err.weights.negative': 'Not saved: a weight cannot be negative.',
 	'scorecard.err.weights.not_a_number': 'Not saved: every weight must be a number.',
 	'scorecard.err.weights.all_zero': 'Not saved: at least one weight must be above 0.',
