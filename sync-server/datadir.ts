@@ -32,7 +32,16 @@ export interface OpenOptions {
 	/** Take the directory's lock (the relay does; one-shot commands that only read keys do not). */
 	lock?: boolean;
 	now?: number;
+	/**
+	 * A site relay federated to headquarters (sync-server/federation): the org is HQ's (`orgId`,
+	 * from the upstream token's `iss`); no org meta record of its own is written (HQ's comes down)
+	 * and the first admin gets `firstAdminId`, so it is not HQ's admin in the shared org.
+	 */
+	federation?: { orgId: string; firstAdminId: string };
 }
+
+/** The setting that marks a data folder as a federated site relay's (the HQ org id). */
+export const FEDERATED_SETTING = 'federation_org';
 
 /** A random id matching ID_PATTERN (lowercase base32-ish, so it reads well in logs and links). */
 export function randomId(prefix: string, length = 12): string {
@@ -119,7 +128,24 @@ export function openDataDir(path: string, options: OpenOptions = {}): DataDir {
 		storage = new Storage(join(dir, 'sitepass.db'));
 		let orgId = storage.getSetting('org_id');
 		let created: DataDir['created'] = null;
-		if (!orgId) {
+		const federated = storage.getSetting(FEDERATED_SETTING);
+		if (orgId && options.federation && orgId !== options.federation.orgId) {
+			throw new Error(
+				federated
+					? `这个数据目录属于总部组织 ${federated}，而上级令牌来自组织 ${options.federation.orgId}；请换用那个总部签发的令牌，或用新的 --data 目录。/ This data folder is federated to org ${federated}, the upstream token is from ${options.federation.orgId}.`
+					: `这个数据目录已有自己的组织 ${orgId}（独立运行时创建），不能再接入总部组织 ${options.federation.orgId}：两个组织的人员、令牌和密钥无法合并。请用一个新的空 --data 目录启动联邦工地中继。/ This data folder has its own org ${orgId}; a federated site relay needs a new, empty --data folder.`
+			);
+		}
+		if (orgId && !options.federation && federated && options.lock) {
+			throw new Error(
+				`这个数据目录是联邦工地中继的（总部组织 ${federated}），请带上 --upstream 和 --upstream-token 启动。/ This data folder belongs to a site relay federated to ${federated}: start it with --upstream and --upstream-token.`
+			);
+		}
+		if (!orgId && options.federation) {
+			const init = createFederatedOrg(storage, options.federation, options.now);
+			orgId = init.orgId;
+			created = { adminCode: init.adminCode, expiresAt: init.expiresAt };
+		} else if (!orgId) {
 			const init = createOrg(storage, keys, options.orgName ?? 'SitePass', options.now);
 			orgId = init.orgId;
 			created = { adminCode: init.adminCode, expiresAt: init.expiresAt };
@@ -141,6 +167,37 @@ export function openDataDir(path: string, options: OpenOptions = {}): DataDir {
 		release();
 		throw err;
 	}
+}
+
+/**
+ * A federated site relay's first state: HQ's org id, no org document content of its own (HQ's
+ * meta record and the org come down on the first sync), the site's first admin's code.
+ */
+function createFederatedOrg(
+	storage: Storage,
+	federation: { orgId: string; firstAdminId: string },
+	now = Date.now()
+) {
+	const admin = checkRecord(Principal, {
+		schema: 1,
+		id: federation.firstAdminId,
+		name: 'Administrator',
+		role: 'admin',
+		sites: [],
+		createdAt: new Date(now).toISOString()
+	});
+	return storage.transaction(() => {
+		storage.setSetting('org_id', federation.orgId);
+		storage.setSetting(FEDERATED_SETTING, federation.orgId);
+		const { code, expiresAt } = createEnrolmentCode(
+			storage,
+			admin,
+			DEFAULT_TOKEN_TTL_SECONDS,
+			'relay',
+			now
+		);
+		return { orgId: federation.orgId, adminCode: code, expiresAt };
+	});
 }
 
 /** The org's first state, in one transaction: id, the meta record, the first admin's code. */

@@ -29,6 +29,8 @@ import { createIntegrationApi } from './integration/api';
 import { IntegrationReplica } from './integration/replica';
 import { Outbox, type OutboxOptions } from './integration/webhooks';
 import { createStaticHandler } from './static';
+import { createFederationApi, DownstreamSites } from './federation/hub';
+import { parseUpstreamUrl, Upstream, upstreamClaims } from './federation/upstream';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
 
@@ -75,6 +77,17 @@ export interface ServeOptions {
 	webhooks?: OutboxOptions;
 	/** Deleting location pings past the site's retention (tests pass a clock and tick). */
 	pings?: { now?: () => Date; autoStart?: boolean };
+	/**
+	 * Federation: replicate this site relay's documents to an upstream (HQ) relay with a `relay`
+	 * token HQ issued (sync-server/federation). Backoff and listing intervals are for tests.
+	 */
+	upstream?: {
+		url: string;
+		token: string;
+		minBackoffMs?: number;
+		maxBackoffMs?: number;
+		listEveryMs?: number;
+	} | null;
 }
 
 export interface RunningServer {
@@ -94,6 +107,10 @@ export interface RunningServer {
 	webhooks: Outbox;
 	/** Deletes location pings past each site's retention (`tick()` runs a pass). */
 	pingRetention: PingRetention;
+	/** The link to the upstream (HQ) relay, when this is a federated site relay. */
+	upstream: Upstream | null;
+	/** At HQ: sites whose own relay federates here (HQ's certificate watch leaves them alone). */
+	downstream: DownstreamSites;
 	/** Signs a token for this org (tests and tooling; people get theirs through enrolment). */
 	issueToken(claims: Omit<Claims, 'iss' | 'jti' | 'iat' | 'exp'>, ttlSeconds?: number): string;
 	close(): Promise<void>;
@@ -119,7 +136,22 @@ function lanAddress(): string | undefined {
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
 	const log = options.log ?? ((line: string) => console.log(line));
-	const data = openDataDir(options.dataDir, { orgName: options.orgName, lock: true });
+	let federation: { orgId: string; firstAdminId: string } | undefined;
+	if (options.upstream) {
+		// Checked before the data folder is touched: a bad URL or token changes nothing.
+		if (!parseUpstreamUrl(options.upstream.url))
+			throw new Error(
+				`--upstream ${options.upstream.url} 不是上级中继的地址，应类似 wss://hq.example/sync / must look like wss://hq.example/sync`
+			);
+		const up = upstreamClaims(options.upstream.token);
+		if (!up.ok) throw new Error(up.message);
+		// The org is HQ's (its id is the token's issuer); this site's first admin is its own.
+		federation = {
+			orgId: up.claims.iss,
+			firstAdminId: `admin-${up.claims.sites![0]}`.slice(0, 64)
+		};
+	}
+	const data = openDataDir(options.dataDir, { orgName: options.orgName, lock: true, federation });
 	let relay: Relay | undefined;
 	try {
 		relay = new Relay({
@@ -132,7 +164,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 			pendingTimeoutMs: options.pendingTimeoutMs ?? 10_000,
 			pingIntervalMs: options.pingIntervalMs ?? 30_000
 		});
-		ensureOrgMeta(relay, data.orgId, data.keys.publicKeySpki, options.orgName);
+		// A federated site relay takes HQ's org meta (it comes down) and never writes its own.
+		if (!federation) ensureOrgMeta(relay, data.orgId, data.keys.publicKeySpki, options.orgName);
 		return await listen(options, log, data, relay);
 	} catch (err) {
 		await relay?.close();
@@ -178,8 +211,10 @@ async function listen(
 		? createHttpRegistry(options.registry)
 		: null;
 	const { autoStart = true, ...watch } = options.verification ?? {};
+	const downstream = new DownstreamSites(relay);
 	const verification = new VerificationScheduler({
 		...watch,
+		skipSite: (siteId) => downstream.has(siteId),
 		relay,
 		registry,
 		log,
@@ -222,6 +257,8 @@ async function listen(
 		log,
 		push
 	});
+	const upstream = options.upstream ? new Upstream({ relay, log, ...options.upstream }) : null;
+	const federationApi = createFederationApi({ relay, downstream, upstream, log });
 	const blobs = createBlobHandler({
 		relay,
 		storage: data.storage,
@@ -244,10 +281,18 @@ async function listen(
 			});
 		}
 		if (pathname === '/healthz') {
-			return sendJson(res, 200, { ok: true, version: VERSION, ...relay.stats() });
+			// Federation in numbers only (public); the per-document state is /api/federation/status.
+			const links = upstream?.status().docs;
+			const federation = links && {
+				docs: links.length,
+				connected: links.filter((l) => l.connected).length,
+				synced: links.filter((l) => l.synced).length
+			};
+			return sendJson(res, 200, { ok: true, version: VERSION, ...relay.stats(), federation });
 		}
 		if (pathname.startsWith('/api/v1/')) return integration(req, res, pathname);
 		if (pathname.startsWith('/api/')) {
+			if (await federationApi(req, res, pathname)) return;
 			if (await workerApi(req, res, pathname)) return;
 			if (await api(req, res, pathname)) return;
 			return sendJson(res, 404, {
@@ -312,6 +357,9 @@ async function listen(
 		);
 	}
 
+	// Not awaited: the relay serves its own devices whether or not HQ is reachable.
+	if (upstream) void upstream.start();
+
 	let closed: Promise<void> | null = null;
 	return {
 		url,
@@ -324,6 +372,8 @@ async function listen(
 		verification,
 		approvalTimers,
 		pingRetention,
+		upstream,
+		downstream,
 		issueToken(claims, ttlSeconds = 3600) {
 			const iat = Math.floor(Date.now() / 1000);
 			return signToken(
@@ -333,6 +383,7 @@ async function listen(
 		},
 		close() {
 			closed ??= (async () => {
+				await upstream?.close();
 				await verification.stop();
 				await approvalTimers.stop();
 				receipts.flush();

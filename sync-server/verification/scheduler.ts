@@ -79,6 +79,11 @@ export interface SchedulerOptions {
 	tickMs?: number;
 	push?: PushSender;
 	log?: (line: string) => void;
+	/**
+	 * Sites this relay leaves alone: at headquarters, the sites whose own relay federates to it
+	 * (that relay writes their checks, warnings and digests; HQ writing them too would count twice).
+	 */
+	skipSite?: (siteId: string) => boolean;
 }
 
 export interface TickReport {
@@ -126,7 +131,9 @@ interface Pending {
 export class VerificationScheduler {
 	private readonly relay: Relay;
 	private readonly now: () => number;
-	private readonly o: Required<Omit<SchedulerOptions, 'relay' | 'registry' | 'push' | 'now'>>;
+	private readonly o: Required<
+		Omit<SchedulerOptions, 'relay' | 'registry' | 'push' | 'now' | 'skipSite'>
+	>;
 	private running: Promise<TickReport> | null = null;
 	private again = false;
 	private timer: NodeJS.Timeout | null = null;
@@ -325,7 +332,7 @@ export class VerificationScheduler {
 		const sites = new Map<string, { timeZone: string; name: string }>();
 		for (const raw of doc.getMap('sites').values()) {
 			const read = readRecord(Site, raw);
-			if (read.ok)
+			if (read.ok && !this.opts.skipSite?.(read.record.id))
 				sites.set(read.record.id, { timeZone: read.record.timeZone, name: read.record.name });
 		}
 		const contractors = new Map<string, { sites: string[]; name: string }>();
