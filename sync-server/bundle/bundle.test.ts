@@ -1,6 +1,10 @@
 // Offline bundles between real relays: a site relay that has no connection to headquarters takes
 // writes from its own clients, exports a bundle, and headquarters imports it — ending with what a
 // synced copy of the site holds, document by document. Every refusal leaves headquarters as it was.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { DOC_MAPS } from '../../src/lib/data/access';
@@ -17,7 +21,9 @@ import {
 	type TestRelay
 } from '../testing';
 import { loadOrCreateKeys } from '../tokens';
-import { exportBundle, readableDocs } from './export';
+import { runBundle } from './cli';
+import { exportBundle, readableDocs, stateVectors } from './export';
+import { createBundleApi } from './http';
 import { BundleError, bundleParts, encodeBundle, openBundle } from './format';
 import { importBundle, pinnedKey } from './import';
 import { startSite } from './site.testing';
@@ -134,6 +140,24 @@ afterAll(async () => {
 	await hq.server.close();
 });
 
+/** Adds 5 workers at the site through a client (new content since the last bundle). */
+async function writeMore(from: number): Promise<void> {
+	const contractor = connect(
+		site.server,
+		'contractor:C1',
+		token(site.server, { sub: 'c1-admin', role: 'contractor', contractor: 'C1' })
+	);
+	await contractor.synced();
+	for (let i = from; i < from + 5; i++) {
+		contractor.map('workers').set(`w${i}`, records.worker(`w${i}`, `工人${i}`));
+	}
+	await waitFor(
+		() => Object.keys(content(site, 'contractor:C1').workers as object).length === from + 5,
+		'the site to store the new workers'
+	);
+	contractor.destroy();
+}
+
 describe('offline bundle, site to headquarters', () => {
 	it('exports what the relay token may read', () => {
 		const names = readableDocs(site.server.relay.storage, {
@@ -216,6 +240,85 @@ describe('offline bundle, site to headquarters', () => {
 		expect(again.docs.every((d) => !d.changed)).toBe(true);
 		expect(again.pinned).toBe(false);
 		expect(hqSnapshot()).toEqual(before);
+	});
+
+	it('with --since carries only what headquarters lacks, and converges the same', async () => {
+		await writeMore(20);
+		const claims = hq.server.relay.verify(relayToken);
+		if (!claims.ok) throw new Error('relay token not valid at HQ');
+		const since = stateVectors(hq.server.relay.storage, hq.server.orgId, claims.claims);
+		const full = exportFromSite();
+		const diff = exportBundle({
+			storage: site.server.relay.storage,
+			keys: siteKeys(),
+			token: relayToken,
+			since
+		});
+		expect(diff.docs.every((d) => d.diff)).toBe(true);
+		expect(diff.file.length).toBeLessThan(full.file.length / 2);
+		await importBundle(target(), diff.file);
+		for (const { name } of diff.docs) expect(content(hq, name), name).toEqual(content(site, name));
+	});
+
+	it('runs through the CLI (export from a running site relay) and the REST endpoint', async () => {
+		await writeMore(25);
+		const dir = tempDir('sitepass-bundle-cli-');
+		const out = join(dir, 'S1.bundle');
+		const pass = join(dir, 'pass.txt');
+		writeFileSync(pass, '口令-cli\n');
+		const code = await runBundle([
+			'export',
+			'--data',
+			site.dataDir,
+			'--out',
+			out,
+			'--token',
+			relayToken,
+			'--passphrase-file',
+			pass
+		]);
+		expect(code).toBe(0);
+		const file = readFileSync(out);
+
+		const handler = createBundleApi({ ...target(), log: () => {} });
+		const server: Server = createServer((req, res) => {
+			void handler(req, res, new URL(req.url ?? '/', 'http://x').pathname);
+		});
+		await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+		const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/federation/bundle`;
+		try {
+			const post = (auth: string | null, passphrase?: string) =>
+				fetch(url, {
+					method: 'POST',
+					headers: {
+						'content-type': 'application/octet-stream',
+						...(auth ? { authorization: `Bearer ${auth}` } : {}),
+						...(passphrase ? { 'x-sitepass-passphrase': encodeURIComponent(passphrase) } : {})
+					},
+					body: file
+				});
+			const anonymous = await post(null);
+			expect(anonymous.status).toBe(401);
+			const staff = await post(
+				token(hq.server, { sub: 'lead', role: 'staff', staffRole: 'project_lead', sites: ['S1'] })
+			);
+			expect(staff.status).toBe(403);
+			const admin = token(hq.server, { sub: 'admin', role: 'admin' });
+			const wrong = await post(admin, 'nope');
+			expect(wrong.status).toBe(400);
+			const wrongBody = (await wrong.json()) as { error: { code: string; message: string } };
+			expect(wrongBody.error.code).toBe('BUNDLE_PASSPHRASE_WRONG');
+			expect(wrongBody.error.message).toMatch(/口令错误/);
+			expect(Object.keys(content(hq, 'contractor:C1').workers as object)).toHaveLength(25);
+
+			const ok = await post(relayToken, '口令-cli');
+			expect(ok.status).toBe(200);
+			const body = (await ok.json()) as { ok: boolean; result: { docs: { changed: boolean }[] } };
+			expect(body.ok).toBe(true);
+			expect(Object.keys(content(hq, 'contractor:C1').workers as object)).toHaveLength(30);
+		} finally {
+			await new Promise((done) => server.close(done));
+		}
 	});
 
 	it('refuses a bundle signed by another key for a pinned token, and a revoked token', async () => {
