@@ -17,6 +17,8 @@ import {
 	contractorRatings,
 	contractorScorecard,
 	contractorScorecards,
+	mergeApprovalReturns,
+	scorecardSources,
 	saveScorecardSettings,
 	scorecardFormula,
 	scorecardSettings,
@@ -280,18 +282,31 @@ async function fixture() {
 	await decide(safety, 'a1', 1, 'approve', 90);
 	await decide(director, 'a1', 2, 'approve', 200);
 	const approvals = approvalReturns(siteApprovals('S1', control, [c1, c2], keys), TZ);
+	// The same from the documents in one call (as the pages build it).
+	const fromDocs = scorecardSources({
+		contractorMonths: seriesOf([summary]).contractorMonths,
+		sites: [{ siteId: 'S1', control }],
+		contractors: [
+			{ contractorId: 'C1', doc: c1 },
+			{ contractorId: 'C2', doc: c2 }
+		],
+		org: keys,
+		lastMonth: MONTH,
+		timeZone: TZ,
+		now: NOW
+	});
 
 	const sources: ScorecardSources = {
 		contractorMonths: seriesOf([summary]).contractorMonths,
 		certificates,
 		approvals
 	};
-	return { events, sources, certificates, approvals };
+	return { events, sources, certificates, approvals, fromDocs };
 }
 
 describe('contractor scorecard from records (hand-computed)', () => {
 	it('counts each component as the records say', async () => {
-		const { sources, certificates, approvals } = await fixture();
+		const { sources, certificates, approvals, fromDocs } = await fixture();
 		const c1 = contractorScorecard(sources, 'C1', MONTH);
 		const c2 = contractorScorecard(sources, 'C2', MONTH);
 		expect(c1.input).toEqual({
@@ -319,6 +334,16 @@ describe('contractor scorecard from records (hand-computed)', () => {
 		expect(certificates[MONTH]!.C1!.lapses).toMatchObject([
 			{ certificateId: 'k2', workerId: 'a2', status: 'expired', dueOn: '2026-10-10' }
 		]);
+		expect(fromDocs.approvals).toEqual(approvals);
+		expect(fromDocs.certificates[MONTH]).toEqual(certificates[MONTH]);
+		// September too (the 12 months): k4 was held then and lapsed on 09-02.
+		const sep = fromDocs.certificates['2026-09']!.C1!;
+		expect(sep.held).toEqual(['k1', 'k2', 'k3', 'k4']);
+		expect(sep.lapses.map((l) => [l.certificateId, l.dueOn])).toEqual([['k4', '2026-09-01']]);
+		// HQ: the same contractor's approvals at two sites add up.
+		const twice = mergeApprovalReturns([approvals, approvals]);
+		expect(twice[MONTH]!.C1!.decisions).toHaveLength(8);
+		expect(twice[MONTH]!.C1!.returns).toHaveLength(2);
 		expect(approvals[MONTH]!.C1!.returns).toMatchObject([
 			{ workerId: 'a2', decision: 'return', applicationId: 'A1' }
 		]);

@@ -24,7 +24,7 @@ import {
 	type ScorecardWeights
 } from '../domain';
 import { format, type Locale, type MessageKey } from '../i18n/messages';
-import type { ApplicationApprovals, Decision } from './approvals';
+import { siteApprovals, type ApplicationApprovals, type Decision, type Forgery } from './approvals';
 import { putRecord, type Actor } from './commands';
 import { CertificateRecord, Worker } from './contractor';
 import { monthOf, orgDoc } from './documents';
@@ -32,6 +32,7 @@ import type { DocLike } from './permits';
 import { allRatings, currentRatings, incidents, type Keyed } from './ratings';
 import type { JobRating, SafetyIncident } from './events';
 import { defineRecord, isoTime, readRecord, text } from './records';
+import { keyBindings, type KeyBinding } from './signing';
 import type { ContractorMonth } from './stats/types';
 import { verificationIndexOf, verifiedCertificate } from './verification';
 
@@ -343,6 +344,68 @@ export interface ScorecardSources {
 	certificates: Readonly<Record<string, Readonly<Record<string, CertificateMonth>>>>;
 	/** `approvalReturns(...)`. */
 	approvals: Readonly<Record<string, Readonly<Record<string, ApprovalMonth>>>>;
+}
+
+/** Approval months of several sites added up (HQ: one contractor works at several sites). */
+export function mergeApprovalReturns(
+	parts: readonly Readonly<Record<string, Readonly<Record<string, ApprovalMonth>>>>[]
+): Record<string, Record<string, ApprovalMonth>> {
+	const out: Record<string, Record<string, ApprovalMonth>> = {};
+	for (const part of parts)
+		for (const [month, byC] of Object.entries(part))
+			for (const [c, cell] of Object.entries(byC)) {
+				const into = ((out[month] ??= {})[c] ??= { decisions: [], returns: [] });
+				into.decisions.push(...cell.decisions);
+				into.returns.push(...cell.returns);
+			}
+	return out;
+}
+
+/**
+ * The scorecard's sources from the documents a device holds: the stats layer's contractor months
+ * (`Dashboard.contractorMonths`, a site's or HQ's merged one), the contractors' certificates
+ * (contractor documents are not per site: judged once) and the approvals of each site given.
+ */
+export function scorecardSources(input: {
+	contractorMonths: ScorecardSources['contractorMonths'];
+	sites: readonly { siteId: string; control: DocLike }[];
+	contractors: readonly { contractorId: string; doc: DocLike }[];
+	/** The org document (signing keys of the approvers), or the bindings already read. */
+	org: DocLike | ReadonlyMap<string, KeyBinding>;
+	/** 'YYYY-MM' of the period's last month, and how many months (default 12). */
+	lastMonth: string;
+	count?: number;
+	timeZone?: string;
+	now?: Date;
+	cache?: Map<string, true | Forgery>;
+}): ScorecardSources {
+	const timeZone = input.timeZone ?? 'Asia/Shanghai';
+	const keys =
+		input.org instanceof Map
+			? (input.org as ReadonlyMap<string, KeyBinding>)
+			: keyBindings((input.org as DocLike).getMap('keys'));
+	const docs = input.contractors.map((c) => c.doc);
+	const approvals = mergeApprovalReturns(
+		input.sites.map((s) =>
+			approvalReturns(
+				siteApprovals(
+					s.siteId,
+					s.control as Parameters<typeof siteApprovals>[1],
+					docs,
+					keys,
+					input.cache
+				),
+				timeZone
+			)
+		)
+	);
+	const certificates = certificateLapses(
+		input.contractors,
+		input.sites.map((s) => s.control),
+		last12Months(input.lastMonth, input.count ?? 12),
+		{ timeZone, now: input.now }
+	);
+	return { contractorMonths: input.contractorMonths, certificates, approvals };
 }
 
 /** What opens the records behind each component (the UI's drill-down). */
