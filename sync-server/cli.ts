@@ -15,6 +15,7 @@ import {
 	startRegistrySimulator,
 	type SimulatorMode
 } from './registry/simulator';
+import { parseUpstreamUrl, upstreamClaims } from './federation/upstream';
 import { DEFAULT_MAX_MESSAGE_BYTES, serve } from './server';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -31,6 +32,7 @@ Usage:
                  [--tls-cert FILE --tls-key FILE] [--org-name NAME] [--public-url URL]
                  [--max-message-bytes N] [--registry-url URL] [--registry-rate 5]
                  [--verify-every 7d] [--verify-near 1d] [--digest-hour 7]
+                 [--upstream wss://hq.example/sync --upstream-token TOKEN]
   sitepass token --role ROLE --sub ID [--staff-role project_lead|safety|director]
                  [--site S]... [--contractor C] [--ttl 30d] [--data ./data]
   sitepass registry-sim --seed FILE [--port 8790] [--host 127.0.0.1]
@@ -44,6 +46,10 @@ serve   Runs the site relay and serves the SitePass app on the same address. On 
         With --registry-url (or SITEPASS_REGISTRY_URL; key in SITEPASS_REGISTRY_KEY) it asks
         that certificate registry proxy about every certificate on registration, on change,
         every --verify-every and daily (--verify-near) within 60 days of expiry or review.
+        With --upstream and --upstream-token (or SITEPASS_UPSTREAM, SITEPASS_UPSTREAM_TOKEN)
+        it replicates its sites' documents to the headquarters relay, resuming after outages,
+        and takes HQ's org and blacklist. The token comes from HQ:
+        "sitepass token --role relay --site S". Start a federated site on a new --data folder.
 token   Prints a signed token for this org (roles: ${ROLES.join(', ')}); creates the org
         first if the data folder is empty. Staff need --staff-role, a contractor admin
         --contractor, a gate, worker or relay at least one --site. At headquarters,
@@ -96,7 +102,9 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 				'registry-rate': { type: 'string', default: '5' },
 				'verify-every': { type: 'string', default: '7d' },
 				'verify-near': { type: 'string', default: '1d' },
-				'digest-hour': { type: 'string', default: '7' }
+				'digest-hour': { type: 'string', default: '7' },
+				upstream: { type: 'string' },
+				'upstream-token': { type: 'string' }
 			},
 			strict: true
 		}));
@@ -138,6 +146,24 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 	if (!Number.isInteger(digestHour) || digestHour < 0 || digestHour > 23) {
 		return fail('serve', '--digest-hour must be an hour from 0 to 23 (site time)');
 	}
+	const upstreamUrl = values.upstream ?? process.env.SITEPASS_UPSTREAM;
+	const upstreamToken = values['upstream-token'] ?? process.env.SITEPASS_UPSTREAM_TOKEN;
+	if (!!upstreamUrl !== !!upstreamToken) {
+		return fail(
+			'serve',
+			'--upstream 和 --upstream-token 要一起给出 / --upstream and --upstream-token go together'
+		);
+	}
+	if (upstreamUrl && !parseUpstreamUrl(upstreamUrl)) {
+		return fail(
+			'serve',
+			`--upstream "${upstreamUrl}" 不是总部中继的地址 / must look like wss://hq.example/sync`
+		);
+	}
+	if (upstreamToken) {
+		const up = upstreamClaims(upstreamToken);
+		if (!up.ok) return fail('serve', `--upstream-token: ${up.message}`);
+	}
 	if (!existsSync(values.static)) {
 		return fail(
 			'serve',
@@ -164,7 +190,8 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 						ratePerSecond: registryRate
 					}
 				: null,
-			verification: { everyMs: every * 1000, nearMs: near * 1000, digestHour }
+			verification: { everyMs: every * 1000, nearMs: near * 1000, digestHour },
+			upstream: upstreamUrl ? { url: upstreamUrl, token: upstreamToken! } : null
 		});
 	} catch (err) {
 		return fail('serve', (err as Error).message, 1);

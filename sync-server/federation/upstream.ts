@@ -318,8 +318,10 @@ export class Upstream {
 		);
 		this.link('org');
 		await this.waitForOrg(5000);
+		if (this.stopped) return;
 		this.rescanLocal();
 		await this.listUpstream();
+		if (this.stopped) return;
 		const every = this.opts.listEveryMs ?? 60_000;
 		this.listTimer = setInterval(() => void this.listUpstream(), every);
 		this.listTimer.unref();

@@ -1,0 +1,124 @@
+// The federation's command line: `sitepass token --role relay` at HQ, and `sitepass serve
+// --upstream` refusing a bad URL, a token that is not a relay token, and a data folder that
+// already has its own org, each with a sentence saying what to do.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../cli';
+import { openDataDir } from '../datadir';
+import { makeRoot, startRelay } from '../testing';
+import { verifyToken } from '../tokens';
+import { parseUpstreamUrl, upstreamClaims } from './upstream';
+
+let out = '';
+let err = '';
+afterEach(() => {
+	vi.restoreAllMocks();
+	out = '';
+	err = '';
+});
+function capture() {
+	vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+	vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+}
+
+/** A relay token signed by an HQ data folder through the CLI. */
+async function relayToken(dir: string, ...extra: string[]): Promise<string> {
+	capture();
+	const code = await main(['token', '--data', dir, '--role', 'relay', '--site', 'S1', ...extra]);
+	vi.restoreAllMocks();
+	expect(code).toBe(0);
+	const token = out.trim();
+	out = '';
+	err = '';
+	return token;
+}
+
+describe('sitepass token --role relay', () => {
+	it('needs a site, names the relay after it and lives a year', async () => {
+		const hq = makeRoot();
+		capture();
+		expect(await main(['token', '--data', hq.dataDir, '--role', 'relay'])).toBe(2);
+		expect(err).toMatch(/--sub is required|--site: a relay needs at least one site/);
+		vi.restoreAllMocks();
+		const token = await relayToken(hq.dataDir);
+		const d = openDataDir(hq.dataDir);
+		const check = verifyToken(token, d.keys.publicKey, d.orgId);
+		d.close();
+		expect(check).toMatchObject({
+			ok: true,
+			claims: { role: 'relay', sub: 'relay-S1', sites: ['S1'] }
+		});
+		if (check.ok) expect(check.claims.exp - check.claims.iat).toBe(365 * 86400);
+	});
+});
+
+describe('sitepass serve --upstream', () => {
+	it('reads the upstream address in its usual spellings', () => {
+		expect(parseUpstreamUrl('wss://hq.example/sync')).toEqual({
+			syncUrl: 'wss://hq.example/sync',
+			httpBase: 'https://hq.example'
+		});
+		expect(parseUpstreamUrl('https://hq.example:8443/')).toEqual({
+			syncUrl: 'wss://hq.example:8443/sync',
+			httpBase: 'https://hq.example:8443'
+		});
+		expect(parseUpstreamUrl('ftp://hq.example')).toBeNull();
+		expect(parseUpstreamUrl('hq.example')).toBeNull();
+	});
+
+	it('refuses a bad URL, a missing token, a token that is not a relay’s', async () => {
+		const site = makeRoot();
+		const base = ['serve', '--data', site.dataDir, '--static', site.staticDir, '--port', '0'];
+		capture();
+		expect(await main([...base, '--upstream', 'hq.example', '--upstream-token', 'x'])).toBe(2);
+		expect(err).toMatch(/--upstream "hq.example" 不是总部中继的地址/);
+		err = '';
+		expect(await main([...base, '--upstream', 'wss://hq.example/sync'])).toBe(2);
+		expect(err).toMatch(/--upstream 和 --upstream-token 要一起给出/);
+		err = '';
+		expect(
+			await main([...base, '--upstream', 'wss://hq.example/sync', '--upstream-token', 'abc'])
+		).toBe(2);
+		expect(err).toMatch(/上级令牌不是有效的令牌/);
+		vi.restoreAllMocks();
+		const hq = makeRoot();
+		capture();
+		await main(['token', '--data', hq.dataDir, '--role', 'gate', '--sub', 'g1', '--site', 'S1']);
+		const gate = out.trim();
+		err = '';
+		expect(
+			await main([...base, '--upstream', 'wss://hq.example/sync', '--upstream-token', gate])
+		).toBe(2);
+		expect(err).toMatch(/角色是 gate.*--role relay/);
+		expect(upstreamClaims(gate).ok).toBe(false);
+	});
+
+	it('refuses a data folder that already has its own org, and a federated one without --upstream', async () => {
+		const hq = makeRoot();
+		const token = await relayToken(hq.dataDir);
+		// A relay that ran on its own first.
+		const standalone = await startRelay();
+		await standalone.server.close();
+		await expect(
+			startRelay({
+				root: {
+					root: standalone.root,
+					dataDir: standalone.dataDir,
+					staticDir: standalone.staticDir
+				},
+				upstream: { url: 'ws://127.0.0.1:9/sync', token }
+			})
+		).rejects.toThrow(/已有自己的组织 .*新的空 --data 目录/);
+		// A federated site relay (HQ unreachable: it serves its own devices all the same).
+		const site = await startRelay({ upstream: { url: 'ws://127.0.0.1:9/sync', token } });
+		expect(site.server.adminLink).toMatch(/enrol#code=/);
+		const d = openDataDir(hq.dataDir);
+		expect(site.server.orgId).toBe(d.orgId);
+		d.close();
+		const res = await fetch(`${site.server.url}/healthz`).then((r) => r.json());
+		expect(res.federation).toMatchObject({ connected: 0 });
+		await site.server.close();
+		await expect(
+			startRelay({ root: { root: site.root, dataDir: site.dataDir, staticDir: site.staticDir } })
+		).rejects.toThrow(/请带上 --upstream 和 --upstream-token 启动/);
+	});
+});
