@@ -192,11 +192,15 @@ export function tradeStats(
 	present: Iterable<string>,
 	workers: ReadonlyMap<string, WorkerInfo>
 ): TradeStats {
-	const registered: Record<string, number> = {};
-	for (const r of rows) inc(registered, r.worker.trade || UNKNOWN);
+	let registered = registeredMemo.get(rows);
+	if (!registered) {
+		registered = {};
+		for (const r of rows) inc(registered, r.worker.trade || UNKNOWN);
+		registeredMemo.set(rows, registered);
+	}
 	const onSite: Record<string, number> = {};
 	for (const w of present) inc(onSite, workers.get(w)?.trade || UNKNOWN);
-	return { registered, onSite };
+	return { registered: { ...registered }, onSite };
 }
 
 /** The p-th percentile (0–1) of sorted numbers, nearest rank (the median is p = 0.5, lower). */
@@ -316,6 +320,19 @@ export function seriesOf(months: readonly MonthSummary[]): Pick<
 	return { days, contractorMonths, hoursByContractor, hoursByWorker, msByDay };
 }
 
+// The ledger and approvals change with contractor and control documents, not with events: their
+// numbers are kept per input array, so an appended passage does not judge 2,000 certificates again.
+const certificateMemo = new WeakMap<readonly LedgerRow[], Map<string, CertificateStats>>();
+const registeredMemo = new WeakMap<readonly LedgerRow[], Record<string, number>>();
+
+function memoCertificates(siteId: string, rows: readonly LedgerRow[]): CertificateStats {
+	let bySite = certificateMemo.get(rows);
+	if (!bySite) certificateMemo.set(rows, (bySite = new Map()));
+	let stats = bySite.get(siteId);
+	if (!stats) bySite.set(siteId, (stats = certificateStats(siteId, rows)));
+	return stats;
+}
+
 /** One site's dashboard at `input.at`. */
 export function buildDashboard(input: DashboardInput): Dashboard {
 	const today = dayOf(input.at.getTime(), input.timeZone);
@@ -338,7 +355,7 @@ export function buildDashboard(input: DashboardInput): Dashboard {
 		today,
 		onSite: onSiteNow(present, input.workers, input.pings, input.zones),
 		todayByHour: hourlyHeadcount(today, input.timeZone, before, input.today, input.at),
-		certificates: certificateStats(input.siteId, input.ledger),
+		certificates: memoCertificates(input.siteId, input.ledger),
 		trades: tradeStats(input.ledger, present, input.workers),
 		approvals: approvalStats(input.siteId, input.approvals, input.at),
 		days: series.days,
