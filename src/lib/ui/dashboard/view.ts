@@ -1,0 +1,56 @@
+// Small pure helpers the dashboard screens share: what today's tiles show, the last n days of the
+// day series, categories by size. The counting itself is in src/lib/data/stats (one rule, one place).
+import type { Dashboard, DaySeriesPoint } from '$lib/data/stats/types';
+
+/** Today's hours and worker-days (the day series' point for `dash.today`). */
+export function hoursToday(dash: Dashboard): { hours: number; workerDays: number } {
+	const d = dash.days.find((p) => p.date === dash.today);
+	return { hours: d?.hours ?? 0, workerDays: d?.workerDays ?? 0 };
+}
+
+/** Today's alerts by kind and their total (false alarms are not counted by the read model). */
+export function alertsToday(dash: Dashboard) {
+	const d = dash.days.find((p) => p.date === dash.today);
+	const ppe = d?.ppe ?? 0;
+	const zone = d?.zone ?? 0;
+	const geofence = d?.geofence ?? 0;
+	const other = d?.other ?? 0;
+	return { ppe, zone, geofence, other, total: ppe + zone + geofence + other };
+}
+
+/** The `n` days ending today, oldest first; days without a point are zeros. */
+export function dayWindow(dash: Dashboard, n: number): DaySeriesPoint[] {
+	const byDate = new Map(dash.days.map((d) => [d.date, d]));
+	const [y, m, d] = dash.today.split('-').map(Number) as [number, number, number];
+	const out: DaySeriesPoint[] = [];
+	for (let i = n - 1; i >= 0; i--) {
+		const date = new Date(Date.UTC(y, m - 1, d - i)).toISOString().slice(0, 10);
+		out.push(
+			byDate.get(date) ?? {
+				date,
+				hours: 0,
+				workerDays: 0,
+				unclosed: 0,
+				falseAlarms: 0,
+				ppe: 0,
+				zone: 0,
+				geofence: 0,
+				other: 0
+			}
+		);
+	}
+	return out;
+}
+
+/** Entries of a count record, largest first (ties by name), zeros dropped. */
+export function ranked(counts: Record<string, number>): [string, number][] {
+	return Object.entries(counts)
+		.filter(([, n]) => n > 0)
+		.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'zh-CN'));
+}
+
+/** Hours with one decimal at most: 12, 7.5. */
+export function fmtHours(h: number): string {
+	const r = Math.round(h * 10) / 10;
+	return Number.isInteger(r) ? String(r) : r.toFixed(1);
+}
