@@ -1,6 +1,7 @@
 // The message catalogue: every user-facing string, zh-CN first. English must carry every key
 // (the type enforces it). Placeholders are written {name} and filled by `format`.
 
+import { dashboardEn, dashboardZhCN } from './messages-dashboard';
 import { federationEn, federationZhCN } from './messages-federation';
 import { geofenceEn, geofenceZhCN } from './messages-geofence';
 import { mapEn, mapZhCN } from './messages-map';
@@ -8,6 +9,7 @@ import { musterEn, musterZhCN } from './messages-muster';
 import { scorecardEn, scorecardZhCN } from './messages-scorecard';
 
 export const zhCN = {
+	...dashboardZhCN,
 	...mapZhCN,
 	...musterZhCN,
 	...geofenceZhCN,
@@ -1229,6 +1231,7 @@ export type MessageKey = keyof typeof zhCN;
 export type Messages = Record<MessageKey, string>;
 
 export const en: Messages = {
+	...dashboardEn,
 	...mapEn,
 	...musterEn,
 	...geofenceEn,
