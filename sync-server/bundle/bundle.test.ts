@@ -240,6 +240,27 @@ describe('offline bundle, site to headquarters', () => {
 		expect(again.docs.every((d) => !d.changed)).toBe(true);
 		expect(again.pinned).toBe(false);
 		expect(hqSnapshot()).toEqual(before);
+
+		// The site's link comes back: federation finds nothing left to bring (the bundle did it all).
+		const upstream = site.server.upstream!;
+		upstream.resume();
+		try {
+			await waitFor(
+				() => {
+					const docs = upstream.status().docs;
+					return result.docs.every((d) => docs.some((l) => l.doc === d.name && l.synced));
+				},
+				'the site’s federation links to catch up',
+				15_000
+			);
+			expect(hqSnapshot()).toEqual(before);
+			for (const { name } of result.docs)
+				expect(content(hq, name), name).toEqual(content(site, name));
+			const resent = upstream.status().docs.reduce((n, l) => n + l.bytesSentThisConnection, 0);
+			expect(resent).toBeLessThan(file.length / 4);
+		} finally {
+			await upstream.suspend();
+		}
 	});
 
 	it('with --since carries only what headquarters lacks, and converges the same', async () => {

@@ -1,24 +1,39 @@
-// A site relay of headquarters' org for the bundle tests, cut off from headquarters: its data folder
-// starts with headquarters' org document and org id (what a site relay holds once it has been
-// federated, or has imported headquarters' org), then it runs on its own.
-import { cpSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Storage } from '../storage';
-import { makeRoot, startRelay, type TestRelay } from '../testing';
+// A site relay of headquarters' org for the bundle tests: federated to headquarters with its relay
+// token until HQ's org has come down (as a site relay is set up before it goes where there is no
+// network), then cut off (the link suspended) so everything after that travels only by bundle.
+import { readRecord } from '../../src/lib/data/records';
+import { OrgMeta } from '../../src/lib/data/org';
+import { startRelay, waitFor, type TestRelay } from '../testing';
+
+function orgMetaOf(relay: TestRelay) {
+	return relay.server.relay.read('org', (doc) =>
+		readRecord(OrgMeta, doc.getMap('meta').get('org'))
+	);
+}
 
 export async function startSite(
 	hq: TestRelay,
-	_relayToken: string
+	relayToken: string
 ): Promise<{ site: TestRelay; close: () => Promise<void> }> {
-	const root = makeRoot();
-	mkdirSync(root.dataDir, { recursive: true });
-	// PROVISIONAL until the federation's org identity lands: the site shares headquarters' keys,
-	// because a relay (ensureOrgMeta) rewrites org.meta to its own key on start.
-	cpSync(join(hq.dataDir, 'keys'), join(root.dataDir, 'keys'), { recursive: true });
-	const storage = new Storage(join(root.dataDir, 'sitepass.db'));
-	storage.append('org', hq.server.relay.encodeState('org'));
-	storage.setSetting('org_id', hq.server.orgId);
-	storage.close();
-	const site = await startRelay({ root });
+	const site = await startRelay({
+		upstream: {
+			url: hq.server.url,
+			token: relayToken,
+			minBackoffMs: 50,
+			maxBackoffMs: 300,
+			listEveryMs: 200
+		}
+	});
+	const hqMeta = orgMetaOf(hq);
+	await waitFor(() => {
+		const meta = orgMetaOf(site);
+		return (
+			meta.ok &&
+			hqMeta.ok &&
+			meta.record.relayKey === hqMeta.record.relayKey &&
+			site.server.relay.read('org', (doc) => doc.getMap('contractors').size) > 0
+		);
+	}, 'headquarters’ org to reach the site relay');
+	await site.server.upstream!.suspend();
 	return { site, close: () => site.server.close() };
 }
