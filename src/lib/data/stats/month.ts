@@ -134,6 +134,11 @@ export const zeroContractor = (): ContractorMonth => ({
 	ratings: { count: 0, quality: 0, safety: 0, tidiness: 0 }
 });
 
+/** One job rated by one person: a later rating of the same group corrects the earlier one. */
+export function ratingGroup(r: Pick<JobRating, 'contractorId' | 'job' | 'by'>): string {
+	return `${r.contractorId}\u0000${r.job.permitId ?? `t:${r.job.title}`}\u0000${r.by}`;
+}
+
 export function alertBucket(kind: string): AlertBucket {
 	return (ALERT_BUCKETS as readonly string[]).includes(kind) ? (kind as AlertBucket) : 'other';
 }
@@ -442,7 +447,7 @@ export class MonthFold {
 		if (!read.ok || read.record.siteId !== this.siteId) return;
 		const r = read.record;
 		// One job rated by one person: a later rating corrects the earlier (events.ts JobRating).
-		const group = `${r.contractorId}\u0000${r.job.permitId ?? `t:${r.job.title}`}\u0000${r.by}`;
+		const group = ratingGroup(r);
 		const state = {
 			contractorId: r.contractorId,
 			quality: r.quality,
@@ -488,6 +493,40 @@ export class MonthFold {
 			contractorId: read.record.contractorId,
 			severity: read.record.severity
 		});
+	}
+
+	/** The worker's contractor as the numbers count it (newest passage naming one, else directory). */
+	contractorOfWorker(workerId: string): string {
+		return this.#contractorOfWorker(workerId, this.#workers.get(workerId));
+	}
+
+	/** Every worker's stays as the hours rule pairs them (for drill-downs). */
+	*stays(): Generator<{ workerId: string; contractorId: string; parts: StayPart[] }> {
+		for (const [workerId, w] of this.#workers)
+			yield {
+				workerId,
+				contractorId: w.contractorId,
+				parts: staysOf(w.passages, this.timeZone).parts
+			};
+	}
+
+	/** Every alert of the site in this document as counted (for drill-downs). */
+	*alertStates(): Generator<{
+		id: string;
+		day: IsoDate;
+		bucket: AlertBucket;
+		workerId: string | null;
+		contractorId: string;
+		falseAlarm: boolean;
+	}> {
+		for (const [id, a] of this.#alerts)
+			yield {
+				id,
+				...a,
+				contractorId: a.workerId
+					? this.#contractorOfWorker(a.workerId, this.#workers.get(a.workerId))
+					: UNKNOWN
+			};
 	}
 
 	/** Admitted passages with `from <= t < to`, each with its worker (today's, for the chart). */
