@@ -415,7 +415,8 @@ describe('certificate lapses over months', () => {
 		const doc = new Y.Doc();
 		doc.getMap('workers').set('x1', worker('x1', 'C1'));
 		doc.getMap('workers').set('x2', worker('x2', 'C1'));
-		const put = (c: ReturnType<typeof cert>) => doc.getMap('certificates').set(c.id, c);
+		const put = (c: ReturnType<typeof cert> & { revokedOn?: string }) =>
+			doc.getMap('certificates').set(c.id, c);
 		put(cert('jul', 'x1', '2020-07-10', '2026-07-10')); // expired from 07-11
 		put({
 			...cert('aug', 'x1', '2024-01-01', '2030-01-01'),
