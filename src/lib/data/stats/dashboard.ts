@@ -333,22 +333,97 @@ function memoCertificates(siteId: string, rows: readonly LedgerRow[]): Certifica
 	return stats;
 }
 
+// An update touches the newest month only: what the closed months add up to is kept per site
+// while the same summary objects are passed (a late event in a closed month gives a new object).
+const memos = new Map<string, { refs: readonly object[]; extra: unknown; value: unknown }>();
+function memo<T>(key: string, refs: readonly object[], extra: unknown, compute: () => T): T {
+	const m = memos.get(key);
+	if (
+		m &&
+		m.extra === extra &&
+		m.refs.length === refs.length &&
+		m.refs.every((r, i) => r === refs[i])
+	)
+		return m.value as T;
+	const value = compute();
+	memos.set(key, { refs: [...refs], extra, value });
+	return value;
+}
+
+type Series = ReturnType<typeof seriesOf>;
+
+/** Two series added (days, contractor months, hours), as new objects. */
+function addSeries(a: Series, b: Series): Series {
+	const msByDay = { ...a.msByDay };
+	for (const [d, ms] of Object.entries(b.msByDay)) msByDay[d] = (msByDay[d] ?? 0) + ms;
+	const points = new Map(a.days.map((p) => [p.date, { ...p }]));
+	for (const p of b.days) {
+		const q = points.get(p.date);
+		if (!q) points.set(p.date, { ...p });
+		else {
+			q.workerDays += p.workerDays;
+			q.unclosed += p.unclosed;
+			q.falseAlarms += p.falseAlarms;
+			for (const k of ALERT_BUCKETS) q[k] += p[k];
+		}
+	}
+	const contractorMonths = { ...a.contractorMonths };
+	for (const [month, cs] of Object.entries(b.contractorMonths)) {
+		if (!contractorMonths[month]) {
+			contractorMonths[month] = cs;
+			continue;
+		}
+		const into: Record<string, ContractorMonth> = {};
+		for (const src of [contractorMonths[month]!, cs])
+			for (const [id, c] of Object.entries(src))
+				addContractorMonth(into[id] ?? (into[id] = zeroContractor()), c);
+		contractorMonths[month] = into;
+	}
+	const sum = (x: Record<string, number>, y: Record<string, number>) => {
+		const out = { ...x };
+		for (const [k, n] of Object.entries(y)) inc(out, k, n);
+		return out;
+	};
+	return {
+		days: [...points.values()]
+			.sort((x, y) => (x.date < y.date ? -1 : 1))
+			.map((p) => ({ ...p, hours: msByDay[p.date]! / HOUR })),
+		contractorMonths,
+		hoursByContractor: sum(a.hoursByContractor, b.hoursByContractor),
+		hoursByWorker: sum(a.hoursByWorker, b.hoursByWorker),
+		msByDay
+	};
+}
+
+const newer = (prev: EdgePassage | undefined, p: EdgePassage) =>
+	!prev || prev.t < p.t || (prev.t === p.t && prev.id < p.id);
+
 /** One site's dashboard at `input.at`. */
 export function buildDashboard(input: DashboardInput): Dashboard {
 	const today = dayOf(input.at.getTime(), input.timeZone);
-	const last = lastPassages(input.months);
-	// Today's passages may be newer than the summaries' `last` (both come from the same folds).
-	for (const p of input.today) {
-		const prev = last.get(p.workerId);
-		if (!prev || prev.t < p.t || (prev.t === p.t && prev.id < p.id)) last.set(p.workerId, p);
-	}
-	const present = [...last].filter(([, p]) => p.direction === 'in').map(([w]) => w);
-	const before = beforeDay(
-		input.months,
-		input.beforeToday ?? new Map(),
-		dayStart(today, input.timeZone)
+	const start = dayStart(today, input.timeZone);
+	const sorted = [...input.months].sort((a, b) => (a.month < b.month ? -1 : 1));
+	const closed = sorted.slice(0, -1);
+	const newest = sorted.slice(-1);
+	const site = input.siteId;
+	// Each worker's last passage (= Presence over these documents), and the last before today.
+	const last = new Map(memo(`${site}|last`, closed, null, () => lastPassages(closed)));
+	const before = new Map(
+		memo(`${site}|before`, closed, start, () => beforeDay(closed, new Map(), start))
 	);
-	const series = seriesOf(input.months);
+	for (const m of newest)
+		for (const [w, p] of Object.entries(m.last)) {
+			if (newer(last.get(w), p)) last.set(w, p);
+			if (p.t < start && newer(before.get(w), p)) before.set(w, p);
+		}
+	for (const p of input.today) if (newer(last.get(p.workerId), p)) last.set(p.workerId, p);
+	for (const [w, p] of input.beforeToday ?? [])
+		if (p.t < start && newer(before.get(w), p)) before.set(w, p);
+	const present = [...last].filter(([, p]) => p.direction === 'in').map(([w]) => w);
+	const series = addSeries(
+		memo(`${site}|series`, closed, null, () => seriesOf(closed)),
+		seriesOf(newest)
+	);
 	return {
 		siteIds: [input.siteId],
 		at: input.at.toISOString(),
