@@ -19,6 +19,7 @@ import { parseUpstreamUrl, upstreamClaims } from './federation/upstream';
 import { DEFAULT_MAX_MESSAGE_BYTES, serve } from './server';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
+import { runBundle } from './bundle/cli';
 
 /** Default lifetime of a `--role relay` token (federation: set once in a site relay's config). */
 const RELAY_TOKEN_TTL = '365d';
@@ -38,6 +39,7 @@ Usage:
   sitepass registry-sim --seed FILE [--port 8790] [--host 127.0.0.1]
                  [--mode normal|slow|down|refuse|flaky|wrong] [--delay-ms N]
                  [--fail-rate P] [--api-key KEY]
+  sitepass bundle export|import|state …   (offline transfer; "sitepass bundle help")
   sitepass --version
   sitepass help
 
@@ -74,6 +76,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
 	if (command === 'serve') return runServe(rest);
 	if (command === 'token') return runToken(rest);
 	if (command === 'registry-sim') return runRegistrySim(rest);
+	if (command === 'bundle') return runBundle(rest);
 	process.stderr.write(`sitepass: unknown command "${command}"\n\n${HELP}`);
 	return 2;
 }

@@ -30,6 +30,7 @@ import { IntegrationReplica } from './integration/replica';
 import { Outbox, type OutboxOptions } from './integration/webhooks';
 import { createStaticHandler } from './static';
 import { createFederationApi, DownstreamSites } from './federation/hub';
+import { createBundleApi } from './bundle/http';
 import { parseUpstreamUrl, Upstream, upstreamClaims } from './federation/upstream';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -259,6 +260,7 @@ async function listen(
 	});
 	const upstream = options.upstream ? new Upstream({ relay, log, ...options.upstream }) : null;
 	const federationApi = createFederationApi({ relay, downstream, upstream, log });
+	const bundleApi = createBundleApi({ relay, keys: data.keys, orgId: data.orgId, log });
 	const blobs = createBlobHandler({
 		relay,
 		storage: data.storage,
@@ -292,6 +294,7 @@ async function listen(
 		}
 		if (pathname.startsWith('/api/v1/')) return integration(req, res, pathname);
 		if (pathname.startsWith('/api/')) {
+			if (await bundleApi(req, res, pathname)) return;
 			if (await federationApi(req, res, pathname)) return;
 			if (await workerApi(req, res, pathname)) return;
 			if (await api(req, res, pathname)) return;

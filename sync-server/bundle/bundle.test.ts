@@ -342,6 +342,26 @@ describe('offline bundle, site to headquarters', () => {
 		}
 	});
 
+	it('is served by the relay itself at POST /api/federation/bundle', async () => {
+		const res = await fetch(`${hq.server.url}/api/federation/bundle`, {
+			method: 'POST',
+			body: new Uint8Array([1, 2, 3])
+		});
+		expect(res.status).toBe(401);
+		const body = (await res.json()) as { error: { code: string; message: string } };
+		expect(body.error.code).toBe('UNAUTHORIZED');
+		const admin = token(hq.server, { sub: 'admin', role: 'admin' });
+		const junk = await fetch(`${hq.server.url}/api/federation/bundle`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${admin}` },
+			body: new Uint8Array([1, 2, 3])
+		});
+		expect(junk.status).toBe(400);
+		expect(((await junk.json()) as { error: { code: string } }).error.code).toBe(
+			'BUNDLE_MALFORMED'
+		);
+	});
+
 	it('refuses a bundle signed by another key for a pinned token, and a revoked token', async () => {
 		// Pinned by the previous test's import.
 		const other = loadOrCreateKeys(tempDir('sitepass-other-key-')).keys;
