@@ -46,8 +46,19 @@ function content(t: TestRelay, name: string): Record<string, unknown> {
 	);
 }
 
+/** JSON with keys sorted: two replicas may hold a map's keys in different insertion orders. */
+function canonical(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+	if (value && typeof value === 'object')
+		return `{${Object.keys(value)
+			.sort()
+			.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+			.join(',')}}`;
+	return JSON.stringify(value);
+}
+
 function sameAt(x: TestRelay, y: TestRelay, name: string): boolean {
-	return JSON.stringify(content(x, name)) === JSON.stringify(content(y, name));
+	return canonical(content(x, name)) === canonical(content(y, name));
 }
 
 function open(t: TestRelay, name: string, tok: string): Client {
@@ -142,6 +153,10 @@ describe('federation', () => {
 			await waitFor(() => sameAt(a, hq, name), `${name} at HQ`, 10_000);
 		for (const name of ['contractor:C2', EVENTS_S2])
 			await waitFor(() => sameAt(b, hq, name), `${name} at HQ`, 10_000);
+		// HQ stamped none of A's attendance itself (a second stamp would overwrite A's, leaving a
+		// deletion behind): the month's document has no deletions at all.
+		const ds = Y.decodeUpdate(hq.server.relay.encodeState(EVENTS_S1)).ds;
+		expect(ds.clients.size).toBe(0);
 		expect(Object.keys(content(hq, 'contractor:C1').workers as object)).toEqual(['WA1']);
 		expect(Object.keys(content(hq, 'contractor:C2').workers as object)).toEqual(['WB1']);
 		expect(Object.keys(content(hq, 'site:S1:control').decisions as object)).toEqual([
@@ -160,6 +175,41 @@ describe('federation', () => {
 		expect(org).toMatchObject({ connected: true, synced: true });
 		expect(org.bytesSent).toBeGreaterThan(0);
 		expect(org.bytesReceived).toBeGreaterThan(0);
+	}, 30_000);
+
+	it('leaves a downstream site’s findings to its own relay (HQ’s certificate watch skips it)', async () => {
+		const staffA = open(a, 'contractor:C1', staffToken(a, 'S1'));
+		await staffA.synced();
+		const at = new Date().toISOString();
+		const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+		staffA.map('certificates').set('c-WA1', {
+			schema: 1,
+			id: 'c-WA1',
+			workerId: 'WA1',
+			regime: 'special_operation',
+			catalogueVersion: 'order30',
+			code: 'SO-ELEC-HV',
+			number: 'T-0001',
+			issuedOn: '2024-03-01',
+			expiresOn: soon,
+			nextReviewOn: soon,
+			createdAt: at,
+			updatedAt: at
+		});
+		await waitFor(
+			() => hq.server.relay.read('contractor:C1', (d) => d.getMap('certificates').has('c-WA1')),
+			'the certificate at HQ'
+		);
+		const atHq = await hq.server.verification.tick();
+		expect(atHq.warnings).toBe(0);
+		expect(content(hq, 'site:S1:control').warnings).toEqual({});
+		// The site's own pass warns, and its warning is what HQ shows.
+		const atA = await a.server.verification.tick();
+		expect(atA.warnings).toBeGreaterThan(0);
+		await waitFor(() => sameAt(a, hq, 'site:S1:control'), 'A’s warnings at HQ');
+		expect(Object.keys(content(hq, 'site:S1:control').warnings as object).length).toBe(
+			atA.warnings
+		);
 	}, 30_000);
 
 	it('resumes after an outage by state vector: only the missing diff crosses', async () => {
