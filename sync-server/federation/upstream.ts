@@ -284,6 +284,7 @@ export class Upstream {
 	private readonly unlisten: () => void;
 	private listTimer: NodeJS.Timeout | null = null;
 	private rescanQueued = false;
+	private listQueued = false;
 	private lastListError: string | null = null;
 
 	constructor(private readonly opts: UpstreamOptions) {
@@ -298,12 +299,14 @@ export class Upstream {
 		this.minBackoff = opts.minBackoffMs ?? 1000;
 		this.maxBackoff = Math.max(this.minBackoff, opts.maxBackoffMs ?? 60_000);
 		this.unlisten = this.relay.onCommit((name, _byRelay, update) => {
-			if (name === this.applying || this.stopped) return;
+			if (this.stopped) return;
+			// Access follows the org: a new contractor at our site brings its document along (from
+			// here, or from HQ when it was made there).
+			if (name === 'org') this.queueRescan(name === this.applying);
+			if (name === this.applying) return;
 			const link = this.links.get(name);
 			if (link) link.forward(update);
 			else if (this.readable(name)) this.link(name);
-			// Access follows the org: a new contractor at our site brings its document along.
-			if (name === 'org') this.queueRescan();
 		});
 	}
 
@@ -346,7 +349,14 @@ export class Upstream {
 		if (!this.suspended) link.connect();
 	}
 
-	private queueRescan(): void {
+	private queueRescan(fromUpstream: boolean): void {
+		if (fromUpstream && !this.listQueued) {
+			this.listQueued = true;
+			setTimeout(() => {
+				this.listQueued = false;
+				if (!this.stopped && !this.suspended) void this.listUpstream();
+			}, 500).unref();
+		}
 		if (this.rescanQueued) return;
 		this.rescanQueued = true;
 		setImmediate(() => {
