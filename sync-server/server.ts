@@ -260,7 +260,7 @@ async function listen(
 	});
 	const upstream = options.upstream ? new Upstream({ relay, log, ...options.upstream }) : null;
 	const federationApi = createFederationApi({ relay, downstream, upstream, log });
-	const bundleApi = createBundleApi({ relay, keys: data.keys, orgId: data.orgId, log });
+	const bundleApi = createBundleApi({ relay, keys: data.keys, orgId: data.orgId, log, downstream });
 	const blobs = createBlobHandler({
 		relay,
 		storage: data.storage,

@@ -20,6 +20,7 @@ import {
 	waitFor,
 	type TestRelay
 } from '../testing';
+import { Storage } from '../storage';
 import { loadOrCreateKeys } from '../tokens';
 import { runBundle } from './cli';
 import { exportBundle, readableDocs, stateVectors } from './export';
@@ -35,6 +36,7 @@ const EVENTS = eventsDoc('S1', MONTH);
 let hq: TestRelay;
 let site: TestRelay;
 let relayToken: string;
+let hqStopped = false;
 const closing: (() => Promise<void>)[] = [];
 
 /** Every map of a document, decoded, as a relay stores it. */
@@ -72,7 +74,8 @@ function exportFromSite(options: { passphrase?: string; token?: string } = {}) {
 const target = () => ({
 	relay: hq.server.relay,
 	keys: loadOrCreateKeys(hq.dataDir).keys,
-	orgId: hq.server.orgId
+	orgId: hq.server.orgId,
+	downstream: hq.server.downstream
 });
 
 async function refusedWith(file: Uint8Array, options: { passphrase?: string } = {}) {
@@ -137,7 +140,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	for (const close of closing) await close();
-	await hq.server.close();
+	if (!hqStopped) await hq.server.close();
 });
 
 /** Adds 5 workers at the site through a client (new content since the last bundle). */
@@ -224,6 +227,8 @@ describe('offline bundle, site to headquarters', () => {
 		expect(result.subject).toBe('relay-S1');
 		expect(result.pinned).toBe(true);
 		expect(result.docs.find((d) => d.name === EVENTS)?.changed).toBe(true);
+		// A site that sends bundles has its own relay: HQ's certificate watch leaves it alone.
+		expect(hq.server.downstream.has('S1')).toBe(true);
 
 		// What syncing gives: a client syncs each document from the site relay over the protocol.
 		const reader = token(site.server, { sub: 'hq-reader', role: 'hq' });
@@ -387,6 +392,27 @@ describe('offline bundle, site to headquarters', () => {
 			});
 		});
 		expect((await refusedWith(exportFromSite().file)).code).toBe('BUNDLE_TOKEN_REVOKED');
+	});
+
+	it('imports into a stopped relay with the CLI (and refuses while the relay runs)', async () => {
+		const fresh = token(hq.server, { sub: 'relay-S1b', role: 'relay', sites: ['S1'] }, 86400);
+		await writeMore(30);
+		const dir = tempDir('sitepass-bundle-stopped-');
+		const path = join(dir, 'S1.bundle');
+		writeFileSync(path, exportFromSite({ token: fresh }).file);
+		expect(await runBundle(['import', '--data', hq.dataDir, path])).toBe(1);
+		await hq.server.close();
+		hqStopped = true;
+		expect(await runBundle(['import', '--data', hq.dataDir, path])).toBe(0);
+		const storage = new Storage(join(hq.dataDir, 'sitepass.db'));
+		try {
+			const doc = storage.loadDoc('contractor:C1');
+			expect(doc.getMap('workers').size).toBe(35);
+			doc.destroy();
+			expect(pinnedKey(storage, openedJti(readFileSync(path)))).toBe(siteKeys().publicKeySpki);
+		} finally {
+			storage.close();
+		}
 	});
 });
 

@@ -144,7 +144,15 @@ async function runImport(argv: string[]): Promise<number> {
 		? readSecretFile(values['passphrase-file'], 'passphrase')
 		: undefined;
 	// The lock: a running relay holds it; it takes bundles at POST /api/federation/bundle.
-	const data = openExisting(values.data, true);
+	let data: DataDir;
+	try {
+		data = openExisting(values.data, true);
+	} catch (err) {
+		if (err instanceof BundleCliError) throw err;
+		throw new BundleCliError(
+			`${(err as Error).message}. Stop that relay first, or POST the file to its /api/federation/bundle with an admin token.`
+		);
+	}
 	const relay = new Relay({
 		storage: data.storage,
 		keys: data.keys,

@@ -9,7 +9,7 @@ import { sendJson } from '../api';
 import type { Relay } from '../relay';
 import type { RelayKeys } from '../tokens';
 import { BundleError, type BundleErrorCode } from './format';
-import { importBundle } from './import';
+import { importBundle, type ImportTarget } from './import';
 
 export const BUNDLE_PATH = '/api/federation/bundle';
 /** Largest bundle taken over HTTP (a bigger one: `sitepass bundle import` on the stopped relay). */
@@ -21,6 +21,7 @@ export interface BundleApiContext {
 	orgId: string;
 	log: (line: string) => void;
 	maxBytes?: number;
+	downstream?: ImportTarget['downstream'];
 }
 
 /** What people read when a bundle is refused, per code. */

@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { docAccess, type Claims } from '../../src/lib/data/access';
 import { formatCloseReason, type CloseReasonCode } from '../../src/lib/data/relay-protocol';
 import { parseDocName } from '../../src/lib/data/documents';
+import { DownstreamSites } from '../federation/hub';
 import { Relay } from '../relay';
 import { Storage } from '../storage';
 import type { RelayKeys } from '../tokens';
@@ -21,6 +22,12 @@ export interface ImportTarget {
 	relay: Relay;
 	keys: RelayKeys;
 	orgId: string;
+	/**
+	 * The running relay's record of sites served by their own relay (federation/hub.ts): a site
+	 * that sends bundles is one, so HQ's certificate watch leaves its findings to it. Without it
+	 * (a stopped relay) the record in the data folder is updated directly.
+	 */
+	downstream?: Pick<DownstreamSites, 'note'>;
 }
 
 export interface ImportResult {
@@ -208,6 +215,7 @@ export async function importBundle(
 				)
 				.run(bundle.id, claims.jti, now, bundle.header.createdAt, parts.length, changed.size);
 		});
+		(target.downstream ?? new DownstreamSites(target.relay)).note(claims.sites ?? [], claims.sub);
 		result = {
 			id: bundle.id,
 			orgId: bundle.header.orgId,
