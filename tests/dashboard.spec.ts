@@ -1,0 +1,336 @@
+// The dashboard end to end (issue 11), in Chromium against a real relay: a site with two
+// contractors, workers whose certificates lapse at various dates, attendance today and on an
+// earlier day, alerts; a second site with a third contractor. The numbers shown must equal the
+// ones counted by hand from this seed; a new entry at the relay raises 在场人数 without a reload;
+// an offline reload still shows the dashboard; an HQ device sees 全部工地 with both sites summed.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localDate } from '../src/lib/domain';
+import { contractorDoc, controlDoc } from '../src/lib/data/documents';
+import { eventsDocFor, newUlid } from '../src/lib/data/event-commands';
+import type { RunningServer } from '../sync-server/server';
+import { enrolStaff, startRelay } from './helpers';
+
+const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots';
+mkdirSync(SHOTS, { recursive: true });
+
+const DAY = 86_400_000;
+const day = (offset: number) => localDate(new Date(Date.now() + offset * DAY), 'Asia/Shanghai');
+
+// [id, contractor, name, trade, certificate expires in (days)]
+const PEOPLE = [
+	['w-zhang', 'C1', '张伟', '焊工', 10], // d30
+	['w-wang', 'C1', '王芳', '焊工', 45], // d60
+	['w-li', 'C1', '李强', '焊工', 80], // d90
+	['w-zhao', 'C1', '赵敏', '普工', -5], // lapsed
+	['w-liu', 'C2', '刘洋', '电工', 400],
+	['w-chen', 'C2', '陈静', '电工', 400],
+	['w-sun', 'C2', '孙磊', '电工', 400],
+	['w-zhou', 'C3', '周强', '架子工', 20], // S2, d30
+	['w-wu', 'C3', '吴刚', '架子工', 400] // S2
+] as const;
+
+function seed(relay: RunningServer) {
+	const now = Date.now();
+	const at = new Date(now).toISOString();
+	relay.relay.write('org', (doc) => {
+		const sites = doc.getMap('sites');
+		sites.set('S1', {
+			schema: 1,
+			id: 'S1',
+			name: '滨江一号工地',
+			kind: 'construction',
+			timeZone: 'Asia/Shanghai',
+			createdAt: at
+		});
+		sites.set('S2', {
+			schema: 1,
+			id: 'S2',
+			name: '临港二号工地',
+			kind: 'construction',
+			timeZone: 'Asia/Shanghai',
+			createdAt: at
+		});
+		const cs = doc.getMap('contractors');
+		cs.set('C1', { schema: 1, id: 'C1', name: '华东焊接工程', sites: ['S1'], createdAt: at });
+		cs.set('C2', { schema: 1, id: 'C2', name: '申城电气安装', sites: ['S1'], createdAt: at });
+		cs.set('C3', { schema: 1, id: 'C3', name: '临港架业', sites: ['S2'], createdAt: at });
+	});
+	for (const c of ['C1', 'C2', 'C3'])
+		relay.relay.write(contractorDoc(c), (doc) => {
+			PEOPLE.filter((p) => p[1] === c).forEach(([id, , name, trade, days], i) => {
+				doc.getMap('workers').set(id, {
+					schema: 2,
+					id,
+					contractorId: c,
+					name,
+					docType: 'passport',
+					docNumber: `E${c}${i}`,
+					trade,
+					createdAt: at,
+					updatedAt: at
+				});
+				doc.getMap('certificates').set(`c-${id}`, {
+					schema: 1,
+					id: `c-${id}`,
+					workerId: id,
+					regime: 'special_operation',
+					catalogueVersion: 'order30',
+					code: trade === '电工' ? 'SO-ELEC-LV' : 'SO-WELD-FUSION',
+					number: `T-${id}`,
+					issuedOn: day(-700),
+					expiresOn: day(days),
+					nextReviewOn: day(days),
+					createdAt: at,
+					updatedAt: at
+				});
+			});
+		});
+	const pass = (workerId: string, contractorId: string, direction: 'in' | 'out', t: number) => ({
+		schema: 1,
+		id: newUlid(t),
+		siteId: contractorId === 'C3' ? 'S2' : 'S1',
+		workerId,
+		contractorId,
+		direction,
+		at: new Date(t).toISOString(),
+		deviceId: 'gate-1',
+		method: 'qr',
+		allow: true,
+		reasons: []
+	});
+	const put = (site: string, t: number, map: string, value: { id: string }) =>
+		relay.relay.write(eventsDocFor(site, new Date(t)), (doc) =>
+			doc.getMap(map).set(value.id, value)
+		);
+	// Two days ago (site-local): 张伟 08:00-16:00 (8 h) and 刘洋 08:00-12:00 (4 h).
+	const d2 = (hh: string) => Date.parse(`${day(-2)}T${hh}:00+08:00`);
+	put('S1', d2('08:00'), 'attendance', pass('w-zhang', 'C1', 'in', d2('08:00')));
+	put('S1', d2('16:00'), 'attendance', pass('w-zhang', 'C1', 'out', d2('16:00')));
+	put('S1', d2('08:01'), 'attendance', pass('w-liu', 'C2', 'in', d2('08:01')));
+	put('S1', d2('12:01'), 'attendance', pass('w-liu', 'C2', 'out', d2('12:01')));
+	// Today: 张伟, 王芳, 李强 (C1) and 刘洋 (C2) in; 陈静 in and out again. S2: 周强 in.
+	for (const [w, c] of [
+		['w-zhang', 'C1'],
+		['w-wang', 'C1'],
+		['w-li', 'C1'],
+		['w-liu', 'C2']
+	] as const)
+		put('S1', now - 20 * 60_000, 'attendance', pass(w, c, 'in', now - 20 * 60_000));
+	put('S1', now - 30 * 60_000, 'attendance', pass('w-chen', 'C2', 'in', now - 30 * 60_000));
+	put('S1', now - 25 * 60_000, 'attendance', pass('w-chen', 'C2', 'out', now - 25 * 60_000));
+	put('S2', now - 10 * 60_000, 'attendance', pass('w-zhou', 'C3', 'in', now - 10 * 60_000));
+	// Alerts today at S1: two hard-hat alerts, one danger-zone intrusion.
+	for (const [kind, k] of [
+		['ppe', 1],
+		['ppe', 2],
+		['zone', 3]
+	] as const) {
+		const t = now - k * 60_000;
+		const id = newUlid(t);
+		put('S1', t, 'alerts', {
+			schema: 1,
+			id,
+			siteId: 'S1',
+			kind,
+			at: new Date(t).toISOString(),
+			workerId: 'w-zhang',
+			deviceId: 'cam-1'
+		} as { id: string });
+	}
+}
+
+async function enrolHq(browser: Browser, relay: RunningServer): Promise<Page> {
+	const admin = relay.issueToken({ sub: 'admin-e2e', role: 'admin' });
+	const res = await fetch(`${relay.url}/api/enrolments`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+		body: JSON.stringify({ role: 'hq', sub: 'hq1', name: '总部安全部' })
+	});
+	expect(res.status).toBe(201);
+	const { link } = await res.json();
+	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+	const page = await context.newPage();
+	await page.goto(link);
+	await page.getByLabel('设备名称').fill('总部的笔记本');
+	await page.getByRole('button', { name: '登记' }).click();
+	await expect(page.getByTestId('enrol-done')).toBeVisible();
+	await page.goto(`${relay.url}/dashboard`);
+	return page;
+}
+
+const tile = (page: Page, id: string) => page.getByTestId(`tile-${id}`).locator('[data-value]');
+
+test('site dashboard: numbers from the seed, live update, offline reload; HQ sums both sites', async ({
+	browser
+}) => {
+	test.setTimeout(90_000);
+	const relay = await startRelay(mkdtempSync(join(tmpdir(), 'sitepass-dash-e2e-')));
+	seed(relay);
+	const page = await enrolStaff(browser, relay, 'uS', '安全员甲', 'safety', {
+		landing: '/dashboard',
+		serviceWorker: true
+	});
+	await page.setViewportSize({ width: 1280, height: 800 });
+
+	// By hand: on site now at S1 = 张伟, 王芳, 李强, 刘洋 (陈静 left) = 4; C1 3, C2 1.
+	await expect(tile(page, 'onsite')).toHaveText('4', { timeout: 20_000 });
+	await expect(tile(page, 'd30')).toHaveText('1');
+	await expect(tile(page, 'd60')).toHaveText('1');
+	await expect(tile(page, 'd90')).toHaveText('1');
+	await expect(tile(page, 'lapsed')).toHaveText('1');
+	await expect(tile(page, 'alerts')).toHaveText('3');
+	const byContractor = page.getByTestId('chart-by-contractor').locator('table');
+	await expect(byContractor.locator('tr', { hasText: '华东焊接工程' })).toContainText('3');
+	await expect(byContractor.locator('tr', { hasText: '申城电气安装' })).toContainText('1');
+	const byTrade = page.getByTestId('chart-by-trade').locator('table');
+	await expect(byTrade.locator('tr', { hasText: '焊工' })).toContainText('3');
+	// Hours two days ago: 8 + 4 = 12 h.
+	const hours = page.getByTestId('chart-hours').locator('table');
+	await expect(hours.locator('tr', { hasText: day(-2).slice(5) })).toContainText('12');
+	// Charts are drawn (an SVG with bars) and summarised for screen readers.
+	await expect(page.getByTestId('chart-by-contractor').locator('svg rect').first()).toBeVisible();
+
+	// The lapsed tile opens the list of who.
+	await page.getByTestId('tile-lapsed').click();
+	await expect(page.getByTestId('cert-list')).toHaveAttribute('data-bucket', 'lapsed');
+	await expect(page.getByTestId('cert-row')).toHaveCount(1);
+	await expect(page.getByTestId('cert-row')).toContainText('赵敏');
+	await page.getByTestId('tile-d30').click();
+	await expect(page.getByTestId('cert-row')).toContainText('张伟');
+
+	// Live: 赵敏 enters at the gate (written at the relay) — 在场人数 goes to 5 without a reload.
+	const t = Date.now();
+	relay.relay.write(eventsDocFor('S1', new Date(t)), (doc) => {
+		const id = newUlid(t);
+		doc.getMap('attendance').set(id, {
+			schema: 1,
+			id,
+			siteId: 'S1',
+			workerId: 'w-zhao',
+			contractorId: 'C1',
+			direction: 'in',
+			at: new Date(t).toISOString(),
+			deviceId: 'gate-1',
+			method: 'qr',
+			allow: true,
+			reasons: []
+		});
+	});
+	await expect(tile(page, 'onsite')).toHaveText('5', { timeout: 15_000 });
+	await page.goto(`${relay.url}/dashboard`);
+	await expect(tile(page, 'onsite')).toHaveText('5', { timeout: 15_000 });
+	await page.screenshot({ path: join(SHOTS, 'dashboard-zh.png'), fullPage: false });
+
+	// Offline: a reload still shows the dashboard from this device's copy.
+	await page.context().setOffline(true);
+	await page.reload();
+	await expect(tile(page, 'onsite')).toHaveText('5', { timeout: 15_000 });
+	await expect(page.getByTestId('dash-offline')).toBeVisible();
+	await page.context().setOffline(false);
+
+	// HQ: 全部工地 by default, both sites summed: on site 5 + 1 = 6, d30 1 + 1 = 2.
+	const hq = await enrolHq(browser, relay);
+	await expect(hq.getByTestId('dash-site')).toHaveValue('all');
+	await expect(hq.getByTestId('dash-hq-note')).toContainText('2 个工地');
+	await expect(tile(hq, 'onsite')).toHaveText('6', { timeout: 20_000 });
+	await expect(tile(hq, 'd30')).toHaveText('2');
+	await expect(tile(hq, 'lapsed')).toHaveText('1');
+	await hq.screenshot({ path: join(SHOTS, 'hq-zh.png'), fullPage: false });
+	// One site alone.
+	await hq.getByTestId('dash-site').selectOption('S2');
+	await expect(tile(hq, 'onsite')).toHaveText('1');
+	await relay.close();
+});
+
+test('scorecard: a supervisor rates a closed job, the score changes, numbers open their records', async ({
+	browser
+}) => {
+	test.setTimeout(90_000);
+	const relay = await startRelay(mkdtempSync(join(tmpdir(), 'sitepass-score-e2e-')));
+	seed(relay);
+	// A hot-work permit of 张伟 (C1), closed two hours ago: 作业已关闭，请评价.
+	const closed = new Date(Date.now() - 2 * 3600_000).toISOString();
+	relay.relay.write(controlDoc('S1'), (doc) => {
+		doc.getMap('permits').set('P1', {
+			schema: 1,
+			id: 'P1',
+			siteId: 'S1',
+			number: 'DH-0001',
+			kind: 'hot_work',
+			grade: 'two',
+			zone: 'z1',
+			work: '钢梁焊接',
+			validFrom: new Date(Date.now() - 6 * 3600_000).toISOString(),
+			validUntil: new Date(Date.now() + 2 * 3600_000).toISOString(),
+			people: [{ workerId: 'w-zhang', contractorId: 'C1', name: '张伟', role: 'worker' }],
+			hazards: [],
+			measures: [],
+			gasTests: [],
+			isolations: [],
+			lifecycle: 'submitted',
+			createdAt: closed,
+			createdBy: 'uLead',
+			updatedAt: closed,
+			updatedBy: 'uLead'
+		});
+		const id = newUlid(Date.parse(closed));
+		doc.getMap('permitActions').set(id, {
+			schema: 1,
+			id,
+			permitId: 'P1',
+			action: 'close',
+			reason: '作业完成',
+			at: closed,
+			by: 'uLead'
+		});
+	});
+	const page = await enrolStaff(browser, relay, 'uS', '安全员甲', 'safety', {
+		landing: '/dashboard/contractors?site=S1'
+	});
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await expect(page.getByTestId('sc-row')).toHaveCount(2, { timeout: 20_000 });
+
+	// Keyboard: focus the first row, ↓ then Enter opens the second contractor.
+	await page.getByTestId('sc-row').first().focus();
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('Enter');
+	await expect(page).toHaveURL(/\/dashboard\/contractors\/C\d/);
+	await page.goto(`${relay.url}/dashboard/contractors/C1?site=S1`);
+	await expect(page.getByTestId('sc-name')).toHaveText('华东焊接工程');
+	const score = page.getByTestId('sc-score').locator('[data-value]');
+	await expect(score).not.toHaveText('', { timeout: 20_000 });
+	const before = await score.textContent();
+	await expect(page.getByTestId('sc-raw-ratings')).toContainText('0');
+	await expect(page.getByTestId('sc-formula')).toContainText('1,000');
+
+	// The prompt opens the rating form; 5 / 4 / 5 and a comment.
+	await page.getByTestId('rate-job').first().click();
+	const form = page.getByTestId('rating-form');
+	await expect(form).toContainText('DH-0001');
+	await form.getByTestId('mark-quality-5').check({ force: true });
+	await form.getByTestId('mark-safety-4').check({ force: true });
+	await form.getByTestId('mark-tidiness-5').check({ force: true });
+	await form.getByTestId('rating-comment').fill('焊缝整齐，收工清场到位');
+	await form.getByTestId('rating-submit').click();
+	await expect(page.getByTestId('rate-saved')).toBeVisible();
+
+	// The scorecard counts it: ratings sub-score (14/3 − 1) / 4 × 100 = 91.7; the score moves.
+	await page.goto(`${relay.url}/dashboard/contractors/C1?site=S1`);
+	await expect(page.getByTestId('sc-sub-ratings')).toHaveText('91.7', { timeout: 20_000 });
+	await expect(score).not.toHaveText(before ?? '');
+	await page.screenshot({ path: join(SHOTS, 'scorecard-zh.png'), fullPage: false });
+
+	// Every number opens its records: the ratings (with the comment), the hours (gate passages).
+	await page.getByTestId('sc-raw-ratings').click();
+	await expect(page.getByTestId('sc-records')).toHaveAttribute('data-kind', 'ratings');
+	await expect(page.getByTestId('sc-record')).toHaveCount(1);
+	await expect(page.getByTestId('sc-record')).toContainText('焊缝整齐');
+	await page.getByTestId('sc-hours').click();
+	await expect(page.getByTestId('sc-records')).toHaveAttribute('data-kind', 'hours');
+	// 张伟: in + out two days ago, in today; 王芳 and 李强 in today = 5 passages.
+	await expect(page.getByTestId('sc-record')).toHaveCount(5);
+	await relay.close();
+});
