@@ -88,6 +88,7 @@ export interface ServeOptions {
 		minBackoffMs?: number;
 		maxBackoffMs?: number;
 		listEveryMs?: number;
+		pingIntervalMs?: number;
 	} | null;
 }
 

@@ -1,10 +1,11 @@
 // The federation's command line: `sitepass token --role relay` at HQ, and `sitepass serve
 // --upstream` refusing a bad URL, a token that is not a relay token, and a data folder that
-// already has its own org, each with a sentence saying what to do.
+// already has its own org, each with a sentence saying what to do; and a link to an upstream that
+// went silent is cut and reconnected.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli';
 import { openDataDir } from '../datadir';
-import { makeRoot, startRelay } from '../testing';
+import { makeRoot, startRelay, waitFor } from '../testing';
 import { verifyToken } from '../tokens';
 import { parseUpstreamUrl, upstreamClaims } from './upstream';
 
@@ -120,5 +121,44 @@ describe('sitepass serve --upstream', () => {
 		await expect(
 			startRelay({ root: { root: site.root, dataDir: site.dataDir, staticDir: site.staticDir } })
 		).rejects.toThrow(/请带上 --upstream 和 --upstream-token 启动/);
+	});
+});
+
+describe('a silent upstream', () => {
+	it('is noticed by its missed pings, cut and reconnected', async () => {
+		const { createServer } = await import('node:http');
+		const { WebSocketServer } = await import('ws');
+		// An "HQ" that accepts sockets and then never answers a ping (a dead network path).
+		const http = createServer((_req, res) => {
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ ok: true, docs: [] }));
+		});
+		const wss = new WebSocketServer({ server: http, autoPong: false });
+		let accepted = 0;
+		wss.on('connection', () => accepted++);
+		await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+		const port = (http.address() as { port: number }).port;
+		const hq = makeRoot();
+		const token = await relayToken(hq.dataDir);
+		const site = await startRelay({
+			upstream: {
+				url: `ws://127.0.0.1:${port}/sync`,
+				token,
+				pingIntervalMs: 100,
+				minBackoffMs: 20,
+				maxBackoffMs: 50
+			}
+		});
+		try {
+			await waitFor(() => accepted >= 3, 'reconnections after missed pings', 5000);
+			const org = site.server.upstream!.status().docs.find((d) => d.doc === 'org')!;
+			expect(org.connects).toBeGreaterThanOrEqual(2);
+			expect(site.logs.some((l) => /federation: org disconnected/.test(l))).toBe(true);
+		} finally {
+			await site.server.close();
+			for (const ws of wss.clients) ws.terminate();
+			wss.close();
+			http.close();
+		}
 	});
 });

@@ -100,6 +100,8 @@ export interface UpstreamOptions {
 	maxBackoffMs?: number;
 	/** How often HQ is asked which documents the token reads (default 60 s). */
 	listEveryMs?: number;
+	/** A link whose HQ missed one ping in this period is cut and reconnected (default 30 s). */
+	pingIntervalMs?: number;
 }
 
 function syncMessage(write: (e: encoding.Encoder) => void): Uint8Array {
@@ -117,6 +119,8 @@ class Link {
 	caughtUp = false;
 	backoff: number;
 	timer: NodeJS.Timeout | null = null;
+	/** HQ answered the last ping (a link through a dead network is noticed, not trusted). */
+	alive = true;
 	readonly status: LinkStatus;
 
 	constructor(
@@ -147,6 +151,7 @@ class Link {
 		this.caughtUp = false;
 		this.status.bytesSentThisConnection = 0;
 		ws.on('open', () => {
+			this.alive = true;
 			this.status.connected = true;
 			this.status.connects++;
 			this.up.log(`federation: ${this.name} connected to ${this.up.target.syncUrl}`);
@@ -167,6 +172,9 @@ class Link {
 				this.up.log(`federation: ${this.name}: ${String((err as Error)?.message ?? err)}`);
 				ws.close(CLOSE.INTERNAL);
 			}
+		});
+		ws.on('pong', () => {
+			this.alive = true;
 		});
 		ws.on('error', (err) => {
 			this.status.lastError = String(err.message || err);
@@ -199,6 +207,19 @@ class Link {
 			if (step === syncProtocol.messageYjsSyncStep2) this.caughtUp = true;
 			this.markSynced();
 		}
+	}
+
+	/** Called by the upstream's timer: cuts a link whose HQ did not answer the last ping. */
+	heartbeat(): void {
+		const ws = this.ws;
+		if (!ws || ws.readyState !== WebSocket.OPEN) return;
+		if (!this.alive) {
+			this.status.lastError = 'upstream did not answer a ping';
+			ws.terminate();
+			return;
+		}
+		this.alive = false;
+		ws.ping();
 	}
 
 	private markSynced(): void {
@@ -283,6 +304,7 @@ export class Upstream {
 	private applying: string | null = null;
 	private readonly unlisten: () => void;
 	private listTimer: NodeJS.Timeout | null = null;
+	private readonly pingTimer: NodeJS.Timeout;
 	private rescanQueued = false;
 	private listQueued = false;
 	private lastListError: string | null = null;
@@ -308,6 +330,10 @@ export class Upstream {
 			if (link) link.forward(update);
 			else if (this.readable(name)) this.link(name);
 		});
+		this.pingTimer = setInterval(() => {
+			for (const link of this.links.values()) link.heartbeat();
+		}, opts.pingIntervalMs ?? 30_000);
+		this.pingTimer.unref();
 	}
 
 	log(line: string): void {
@@ -446,6 +472,7 @@ export class Upstream {
 		if (this.stopped) return;
 		this.stopped = true;
 		this.unlisten();
+		clearInterval(this.pingTimer);
 		if (this.listTimer) clearInterval(this.listTimer);
 		await Promise.all([...this.links.values()].map((l) => l.stop()));
 	}
