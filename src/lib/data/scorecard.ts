@@ -16,6 +16,7 @@ import {
 	localDate,
 	SCORECARD_COMPONENTS,
 	scorecardFormulaParams,
+	scorecardTrend,
 	weightsProblem,
 	type CertificateStatus,
 	type Scorecard,
@@ -492,10 +493,7 @@ export function contractorScorecard(
 	}
 	const input = addScorecardInputs(...months.map((m) => byMonth[m]!));
 	input.certificatesHeld = held.size;
-	const trend = months.map((month) => ({
-		month,
-		score: computeScorecard(byMonth[month]!, weights).score
-	}));
+	const trend = scorecardTrend(byMonth, months[months.length - 1]!, weights, months.length);
 	return {
 		contractorId,
 		months,

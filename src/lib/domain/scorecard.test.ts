@@ -4,6 +4,7 @@ import {
 	computeScorecard,
 	DEFAULT_SCORECARD_WEIGHTS,
 	emptyScorecardInput,
+	hasActivity,
 	last12Months,
 	scorecardFormulaParams,
 	scorecardTrend,
@@ -125,6 +126,17 @@ describe('trend and periods', () => {
 		expect(trend[11]).toEqual({ month: '2026-03', score: expect.closeTo(87.625, 10) });
 		expect(trend[9]!.score).toBeCloseTo(85, 10);
 		expect(trend[10]!.score).toBeNull();
+	});
+
+	it('gives no score to a month without work: certificates merely held are not a perfect month', () => {
+		const idle = { ...emptyScorecardInput(), certificatesHeld: 4 };
+		expect(hasActivity(idle)).toBe(false);
+		const lapsed = { ...idle, certificateLapses: 1 };
+		expect(hasActivity(lapsed)).toBe(true);
+		const trend = scorecardTrend({ '2026-02': idle, '2026-03': lapsed }, '2026-03');
+		expect(trend[10]!.score).toBeNull();
+		// Only the certificates component has data in March: 100 × (1 − 1/4).
+		expect(trend[11]!.score).toBeCloseTo(75, 10);
 	});
 
 	it('adds months into a period', () => {

@@ -68,6 +68,23 @@ export interface ScorecardInput {
 	ratings: { count: number } & Record<RatingDimension, number>;
 }
 
+/**
+ * Whether the contractor did anything in the period that the score is about: hours, a rating, an
+ * incident, an alert, an approval decision or a certificate lapse. Certificates merely held are
+ * not activity: a month without work gets no score in the trend (shown as a gap), not a full 100.
+ */
+export function hasActivity(input: ScorecardInput): boolean {
+	const incidents = input.incidents.near_miss + input.incidents.minor + input.incidents.serious;
+	return (
+		input.hours > 0 ||
+		input.ratings.count > 0 ||
+		incidents > 0 ||
+		input.alerts > 0 ||
+		input.approvalDecisions > 0 ||
+		input.certificateLapses > 0
+	);
+}
+
 export function emptyScorecardInput(): ScorecardInput {
 	return {
 		hours: 0,
@@ -294,7 +311,10 @@ export function scorecardTrend(
 			: (byMonth as Record<string, ScorecardInput | undefined>)[k];
 	return last12Months(lastMonth, count).map((month) => {
 		const input = get(month);
-		return { month, score: input ? computeScorecard(input, weights).score : null };
+		return {
+			month,
+			score: input && hasActivity(input) ? computeScorecard(input, weights).score : null
+		};
 	});
 }
 
