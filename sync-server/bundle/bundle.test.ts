@@ -347,6 +347,64 @@ describe('offline bundle, site to headquarters', () => {
 		}
 	});
 
+	it('carries headquarters’ org and blacklist to the site (signed by HQ’s key), and nothing else signs', async () => {
+		const at = new Date().toISOString();
+		hq.server.relay.write('org', (doc) => {
+			doc.getMap('contractors').set('C9', {
+				schema: 1,
+				id: 'C9',
+				name: '新承包商',
+				sites: ['S1'],
+				createdAt: at
+			});
+		});
+		hq.server.relay.write('blacklist', (doc) => {
+			doc.getMap('entries').set('B1', {
+				schema: 1,
+				id: 'B1',
+				docNumber: 'E0000999',
+				reason: '严重违章',
+				since: at.slice(0, 10),
+				by: 'safety-1',
+				at
+			});
+		});
+		const forSite = token(hq.server, { sub: 'relay-S1c', role: 'relay', sites: ['S1'] }, 86400);
+		const hqKeys = loadOrCreateKeys(hq.dataDir).keys;
+		const down = exportBundle({
+			storage: hq.server.relay.storage,
+			keys: hqKeys,
+			token: forSite,
+			direction: 'hq-to-site'
+		});
+		expect(down.docs.map((d) => d.name)).toEqual(expect.arrayContaining(['org', 'blacklist']));
+		const atSite = { relay: site.server.relay, keys: siteKeys(), orgId: site.server.orgId };
+
+		// The same content signed by any other key is not headquarters'.
+		const parts = bundleParts(openBundle(down.file));
+		const other = loadOrCreateKeys(tempDir('sitepass-not-hq-')).keys;
+		const notHq = encodeBundle({
+			direction: 'hq-to-site',
+			orgId: hq.server.orgId,
+			token: forSite,
+			privateKey: other.privateKey,
+			publicKeySpki: other.publicKeySpki,
+			parts
+		});
+		const before = content(site, 'org');
+		await expect(importBundle(atSite, notHq)).rejects.toMatchObject({ code: 'BUNDLE_SIGNATURE' });
+		expect(content(site, 'org')).toEqual(before);
+		// Headquarters' bundle is refused at headquarters itself.
+		await expect(importBundle(target(), down.file)).rejects.toMatchObject({
+			code: 'BUNDLE_DIRECTION'
+		});
+
+		const result = await importBundle(atSite, down.file);
+		expect(result.docs.find((d) => d.name === 'blacklist')?.changed).toBe(true);
+		expect(content(site, 'org')).toEqual(content(hq, 'org'));
+		expect(content(site, 'blacklist')).toEqual(content(hq, 'blacklist'));
+	});
+
 	it('is served by the relay itself at POST /api/federation/bundle', async () => {
 		const res = await fetch(`${hq.server.url}/api/federation/bundle`, {
 			method: 'POST',

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDataDir, type DataDir } from '../datadir';
+import { FEDERATED_SETTING, openDataDir, type DataDir } from '../datadir';
+import { Storage } from '../storage';
 import { isRevoked } from '../../src/lib/data/org';
 import { Relay } from '../relay';
 import { verifyToken } from '../tokens';
@@ -17,7 +18,7 @@ import { importBundle } from './import';
 
 export const BUNDLE_HELP = `Usage:
   sitepass bundle export --data DIR --out FILE [--token T | --token-file F]
-                         [--passphrase-file F] [--since STATE_FILE]
+                         [--passphrase-file F] [--since STATE_FILE] [--to-site]
   sitepass bundle import --data DIR FILE [--passphrase-file F]
   sitepass bundle state  --data DIR --out STATE_FILE (--token T | --token-file F)
 
@@ -25,11 +26,14 @@ export  At a site without network: writes the documents the site relay's token (
         at headquarters) may read, each as its full state, signed with this relay's key. The
         token defaults to SITEPASS_UPSTREAM_TOKEN. With --passphrase-file the content is
         encrypted (scrypt + AES-256-GCM); with --since only what headquarters lacks goes in.
-        The relay may keep running.
+        The relay may keep running. At headquarters, --to-site with the site's relay token
+        writes what that site reads here (org, blacklist, …), signed with HQ's key, for a site
+        that never had a network; the site imports it with "bundle import".
 import  At headquarters, with its relay stopped: checks the signature, the token (signed here,
         not revoked, role relay), the exporting key (pinned per token on first use) and every
         document before writing anything, then merges the documents as if they had synced.
-        A running relay takes the same file at POST /api/federation/bundle.
+        A running relay takes the same file at POST /api/federation/bundle. At a site, a
+        --to-site bundle is checked against headquarters' key in the org document.
 state   At headquarters: the state vectors of what it holds for that site's token, to carry to
         the site for "export --since".
 `;
@@ -53,7 +57,14 @@ function openExisting(dir: string, lock: boolean): DataDir {
 	if (!existsSync(join(dir, 'sitepass.db'))) {
 		throw new BundleCliError(`${dir} is not a relay data folder (no sitepass.db in it)`);
 	}
-	return openDataDir(dir, { lock });
+	// A federated site relay's folder opens as such (its org id is headquarters').
+	const probe = new Storage(join(dir, 'sitepass.db'));
+	const federated = probe.getSetting(FEDERATED_SETTING);
+	probe.close();
+	return openDataDir(dir, {
+		lock,
+		...(federated ? { federation: { orgId: federated, firstAdminId: 'admin' } } : {})
+	});
 }
 
 function tokenFrom(values: { token?: string; 'token-file'?: string }): string | undefined {
@@ -88,7 +99,8 @@ function runExport(argv: string[]): number {
 			token: { type: 'string' },
 			'token-file': { type: 'string' },
 			'passphrase-file': { type: 'string' },
-			since: { type: 'string' }
+			since: { type: 'string' },
+			'to-site': { type: 'boolean', default: false }
 		},
 		strict: true
 	});
@@ -110,7 +122,8 @@ function runExport(argv: string[]): number {
 			keys: data.keys,
 			token,
 			passphrase,
-			since
+			since,
+			direction: values['to-site'] ? 'hq-to-site' : 'site-to-hq'
 		});
 		writeFileSync(values.out, result.file, { mode: 0o600 });
 		const total = result.docs.reduce((n, d) => n + d.bytes, 0);

@@ -85,6 +85,12 @@ export interface ExportOptions {
 	since?: StateVectors;
 	now?: Date;
 	scrypt?: { N: number; r: number; p: number };
+	/**
+	 * 'site-to-hq' (default): at the site, signed with the site relay's key. 'hq-to-site': at
+	 * headquarters, signed with HQ's key, the same documents for the site the token names (the org
+	 * and blacklist above all), for a site that has never had a network to take them from.
+	 */
+	direction?: BundleHeader['direction'];
 }
 
 export interface ExportResult {
@@ -122,7 +128,7 @@ export function exportBundle(options: ExportOptions): ExportResult {
 	}
 	const createdAt = options.now ?? new Date();
 	const file = encodeBundle({
-		direction: 'site-to-hq',
+		direction: options.direction ?? 'site-to-hq',
 		orgId: claims.iss,
 		token: options.token,
 		privateKey: options.keys.privateKey,

@@ -16,7 +16,16 @@ import { DownstreamSites } from '../federation/hub';
 import { Relay } from '../relay';
 import { Storage } from '../storage';
 import type { RelayKeys } from '../tokens';
-import { BundleError, bundleParts, openBundle, type OpenedBundle } from './format';
+import { OrgMeta, isRevoked } from '../../src/lib/data/org';
+import { readRecord } from '../../src/lib/data/records';
+import { verifyToken } from '../tokens';
+import {
+	BundleError,
+	bundleParts,
+	openBundle,
+	publicKeyFromSpki,
+	type OpenedBundle
+} from './format';
 
 export interface ImportTarget {
 	relay: Relay;
@@ -161,6 +170,7 @@ export async function importBundle(
 	options: { passphrase?: string; now?: number } = {}
 ): Promise<ImportResult> {
 	const bundle = openBundle(file);
+	if (bundle.header.direction === 'hq-to-site') return importFromHq(target, bundle, options);
 	const claims = checkBundleToken(target, bundle);
 	const parts = bundleParts(bundle, options.passphrase);
 	for (const part of parts) {
@@ -231,4 +241,105 @@ export async function importBundle(
 		scratch.storage.close();
 	}
 	return result;
+}
+
+/**
+ * Imports headquarters' bundle at a site relay (direction hq-to-site): it must be signed by the key
+ * the site's org document names for headquarters (`org.meta.relayKey`), carry a relay token that
+ * key signed for this org, not revoked here. The documents are then applied as the site relay
+ * applies what comes down from headquarters by federation (`applyTrusted`), after a rehearsal on
+ * copies so that a part that cannot be applied leaves nothing applied.
+ */
+export async function importFromHq(
+	target: ImportTarget,
+	bundle: OpenedBundle,
+	options: { passphrase?: string } = {}
+): Promise<ImportResult> {
+	const { header } = bundle;
+	if (header.exporterKey === target.keys.publicKeySpki) {
+		throw new BundleError(
+			'BUNDLE_DIRECTION',
+			'This relay made this bundle for a site; import it at the site relay.'
+		);
+	}
+	if (header.orgId !== target.orgId) {
+		throw new BundleError(
+			'BUNDLE_OTHER_ORG',
+			`The bundle is from org ${header.orgId}; this relay serves org ${target.orgId}.`
+		);
+	}
+	const meta = target.relay.read('org', (doc) =>
+		readRecord(OrgMeta, doc.getMap('meta').get('org'))
+	);
+	if (!meta.ok) {
+		throw new BundleError(
+			'BUNDLE_SIGNATURE',
+			"This relay does not know headquarters' key yet (no org record); it cannot check the bundle."
+		);
+	}
+	if (meta.record.relayKey !== header.exporterKey) {
+		throw new BundleError(
+			'BUNDLE_SIGNATURE',
+			"The bundle is not signed by this org's headquarters relay key; it is refused."
+		);
+	}
+	const hqKey = publicKeyFromSpki(meta.record.relayKey);
+	const check = hqKey ? verifyToken(header.token, hqKey, target.orgId) : null;
+	if (!check?.ok) {
+		throw new BundleError(
+			'BUNDLE_TOKEN_INVALID',
+			`The relay token in the bundle is not valid (${check?.message ?? 'no key'}).`
+		);
+	}
+	const claims = check.claims;
+	if ((claims.role as string) !== 'relay') {
+		throw new BundleError('BUNDLE_TOKEN_ROLE', 'The bundle does not carry a site relay token.');
+	}
+	if (target.relay.read('org', (doc) => isRevoked(doc, claims.jti))) {
+		throw new BundleError(
+			'BUNDLE_TOKEN_REVOKED',
+			'The relay token in the bundle has been revoked; the bundle is refused.'
+		);
+	}
+	const parts = bundleParts(bundle, options.passphrase);
+	for (const part of parts) {
+		if (!parseDocName(part.name)) {
+			throw new BundleError('BUNDLE_MALFORMED', `${part.name} is not a document name.`, part.name);
+		}
+	}
+	const scratch = scratchRelay(
+		target,
+		parts.map((p) => p.name)
+	);
+	try {
+		for (const part of parts) {
+			if (!scratch.relay.applyTrusted(part.name, part.data)) {
+				throw refusalError(part.name, { reason: 'MISSING_DEPS' });
+			}
+		}
+		const changed = new Set<string>();
+		const stop = target.relay.onCommit((name) => changed.add(name));
+		try {
+			for (const part of parts) {
+				if (!target.relay.applyTrusted(part.name, part.data)) {
+					throw refusalError(part.name, { reason: 'MISSING_DEPS' });
+				}
+			}
+		} finally {
+			stop();
+		}
+		return {
+			id: bundle.id,
+			orgId: header.orgId,
+			createdAt: header.createdAt,
+			tokenId: claims.jti,
+			subject: claims.sub,
+			sites: claims.sites ?? [],
+			pinned: false,
+			docs: parts.map((p) => ({ name: p.name, bytes: p.data.length, changed: changed.has(p.name) }))
+		};
+	} finally {
+		await scratch.relay.close();
+		scratch.storage.close();
+	}
 }
