@@ -12,7 +12,7 @@ import { keyBindings } from '../signing';
 import { geoZones, lastPings } from '../sitemap';
 import { cachedSummary, summaryKey, type SummaryCache } from './cache';
 import { buildDashboard, type WorkerInfo } from './dashboard';
-import { MonthFold } from './month';
+import { FOLDED_MAPS, MonthFold } from './month';
 import { dayOf, dayStart } from './time';
 import type { Dashboard, MonthSummary } from './types';
 
@@ -97,7 +97,12 @@ export class LiveDashboard {
 				else {
 					m.summary = (await cachedSummary(this.#o.cache, e.name, e.doc, options)).summary;
 					// A late event in a closed month: fold it from then on, key by key.
-					const first = () => {
+					const first = (tr: Y.Transaction) => {
+						// Pings deleted by the retention and receipts do not change the numbers.
+						if (
+							!FOLDED_MAPS.some((n) => tr.changed.has(e.doc.getMap(n) as Y.AbstractType<unknown>))
+						)
+							return;
 						e.doc.off('afterTransaction', first);
 						m.off = null;
 						this.#follow(m);

@@ -74,7 +74,8 @@ const inc = (r: Record<string, number>, k: string, n = 1) => {
 export function lastPassages(months: readonly MonthSummary[]): Map<string, EdgePassage> {
 	const last = new Map<string, EdgePassage>();
 	for (const m of [...months].sort((a, b) => (a.month < b.month ? -1 : 1)))
-		for (const [w, p] of Object.entries(m.last)) {
+		for (const w in m.last) {
+			const p = m.last[w]!;
 			const prev = last.get(w);
 			if (!prev || prev.t < p.t || (prev.t === p.t && prev.id < p.id)) last.set(w, p);
 		}
@@ -312,7 +313,7 @@ export function seriesOf(months: readonly MonthSummary[]): Pick<
 			addContractorMonth(cm[id] ?? (cm[id] = zeroContractor()), c);
 			inc(hoursByContractor, id, c.ms);
 		}
-		for (const [id, w] of Object.entries(m.workers)) inc(hoursByWorker, id, w.ms);
+		for (const id in m.workers) inc(hoursByWorker, id, m.workers[id]!.ms);
 	}
 	const days = [...points.values()]
 		.sort((a, b) => (a.date < b.date ? -1 : 1))
@@ -381,7 +382,7 @@ function addSeries(a: Series, b: Series): Series {
 	}
 	const sum = (x: Record<string, number>, y: Record<string, number>) => {
 		const out = { ...x };
-		for (const [k, n] of Object.entries(y)) inc(out, k, n);
+		for (const k in y) inc(out, k, y[k]!);
 		return out;
 	};
 	return {
@@ -412,7 +413,8 @@ export function buildDashboard(input: DashboardInput): Dashboard {
 		memo(`${site}|before`, closed, start, () => beforeDay(closed, new Map(), start))
 	);
 	for (const m of newest)
-		for (const [w, p] of Object.entries(m.last)) {
+		for (const w in m.last) {
+			const p = m.last[w]!;
 			if (newer(last.get(w), p)) last.set(w, p);
 			if (p.t < start && newer(before.get(w), p)) before.set(w, p);
 		}
@@ -468,7 +470,7 @@ function beforeDay(
 export function mergeDashboards(dashboards: readonly Dashboard[]): Dashboard {
 	const sum = (rs: Record<string, number>[]) => {
 		const out: Record<string, number> = {};
-		for (const r of rs) for (const [k, n] of Object.entries(r)) inc(out, k, n);
+		for (const r of rs) for (const k in r) inc(out, k, r[k]!);
 		return out;
 	};
 	const certificates = Object.fromEntries(

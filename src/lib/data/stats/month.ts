@@ -24,7 +24,8 @@ import {
 	type DayStats,
 	type EdgePassage,
 	type HoursCell,
-	type MonthSummary
+	type MonthSummary,
+	type WorkerMonth
 } from './types';
 
 /** An exit more than this after the entry does not close it (a forgotten exit, not a shift). */
@@ -149,6 +150,8 @@ interface WorkerState {
 	days: Map<IsoDate, { ms: number; unclosed: number }>;
 	contractorId: string;
 	strayExits: number;
+	/** What the summary shows of the worker, made when they change (shared by summaries). */
+	shown: { first: EdgePassage; last: EdgePassage; month: WorkerMonth | null } | null;
 }
 
 interface AlertState {
@@ -306,7 +309,13 @@ export class MonthFold {
 		const t = Date.parse(e.at);
 		let w = this.#workers.get(e.workerId);
 		if (!w) {
-			w = { passages: [], days: new Map(), contractorId: UNKNOWN, strayExits: 0 };
+			w = {
+				passages: [],
+				days: new Map(),
+				contractorId: UNKNOWN,
+				strayExits: 0,
+				shown: null
+			};
 			this.#workers.set(e.workerId, w);
 		}
 		const p: Passage = { id: key, t, direction: e.direction, contractorId: e.contractorId ?? null };
@@ -356,7 +365,25 @@ export class MonthFold {
 		}
 		w.days = days;
 		for (const [day, c] of days) this.#addHours(day, w.contractorId, c.ms, c.unclosed, 1);
-		if (w.passages.length === 0) this.#workers.delete(workerId);
+		if (w.passages.length === 0) {
+			this.#workers.delete(workerId);
+			return;
+		}
+		const f = w.passages[0]!;
+		const l = w.passages[w.passages.length - 1]!;
+		let ms = 0;
+		let unclosed = 0;
+		for (const d of days.values()) {
+			ms += d.ms;
+			unclosed += d.unclosed;
+		}
+		w.shown = {
+			first: { id: f.id, t: f.t, direction: f.direction },
+			last: { id: l.id, t: l.t, direction: l.direction },
+			month: days.size
+				? { contractorId: w.contractorId, ms, workerDays: days.size, unclosed }
+				: null
+		};
 	}
 
 	#day(day: IsoDate): DayStats {
@@ -589,22 +616,16 @@ export class MonthFold {
 		for (const [workerId, w] of this.#workers) {
 			admitted += w.passages.length;
 			strayExits += w.strayExits;
-			const f = w.passages[0]!;
-			const l = w.passages[w.passages.length - 1]!;
-			first[workerId] = { id: f.id, t: f.t, direction: f.direction };
-			last[workerId] = { id: l.id, t: l.t, direction: l.direction };
-			let ms = 0;
-			let unclosed = 0;
-			for (const d of w.days.values()) {
-				ms += d.ms;
-				unclosed += d.unclosed;
-			}
-			if (w.days.size === 0) continue;
-			workers[workerId] = { contractorId: w.contractorId, ms, workerDays: w.days.size, unclosed };
+			const shown = w.shown!;
+			first[workerId] = shown.first;
+			last[workerId] = shown.last;
+			const m = shown.month;
+			if (!m) continue;
+			workers[workerId] = m;
 			const c = contractor(w.contractorId);
-			c.ms += ms;
-			c.unclosed += unclosed;
-			c.workerDays += w.days.size;
+			c.ms += m.ms;
+			c.unclosed += m.unclosed;
+			c.workerDays += m.workerDays;
 			c.workers++;
 		}
 		let alerts = 0;
