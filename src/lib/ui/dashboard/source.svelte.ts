@@ -1,19 +1,17 @@
-/* eslint-disable svelte/prefer-svelte-reactivity -- local Maps, Sets and Dates inside one rebuild, never reactive state */
+/* eslint-disable svelte/prefer-svelte-reactivity -- local Maps, Sets and Dates inside one read, never reactive state */
 // Where the dashboard pages get their data: which sites a person may look at, the live dashboard
 // of one site or of several merged (HQ), and zone names. The counting is in src/lib/data/stats.
 import type * as Y from 'yjs';
 import { docAccess, type Claims } from '$lib/data/access';
 import { siteApprovals } from '$lib/data/approvals';
 import { contractorDoc, controlDoc, eventsDoc, monthOf } from '$lib/data/documents';
-import { ledgerFromDocs } from '$lib/data/ledger';
 import { Contractor, orgViewOf, Site } from '$lib/data/org';
 import { readRecord } from '$lib/data/records';
 import { SiteZone } from '$lib/data/permits';
 import { keyBindings } from '$lib/data/signing';
-import { geoZones, lastPings } from '$lib/data/sitemap';
-import { buildDashboard, mergeDashboards, type WorkerInfo } from '$lib/data/stats/dashboard';
-import { MonthFold } from '$lib/data/stats/month';
-import { dayStart, localDayBounds } from '$lib/data/stats/time';
+import { IdbSummaryCache, type SummaryCache } from '$lib/data/stats/cache';
+import { mergeDashboards } from '$lib/data/stats/dashboard';
+import { LiveDashboard as SiteDashboard } from '$lib/data/stats/dashboard-live.svelte';
 import type { Dashboard } from '$lib/data/stats/types';
 import { last12Months } from '$lib/domain/scorecard';
 import { approvalReturns, certificateLapses, type ScorecardSources } from '$lib/data/scorecard';
@@ -50,9 +48,10 @@ export function zoneNames(siteIds: readonly string[], version?: number): Map<str
 
 /**
  * The live dashboard of one site, or of several merged (HQ: `mergeDashboards`, the exact sum).
- * Opens the events months it needs through the sync manager (HQ devices do not keep event
- * months by default), and rebuilds when any of the documents it reads changes (at most every
- * `throttleMs`, and each minute so "now" moves).
+ * Each site is a `stats/dashboard-live` `LiveDashboard`: closed months come from the summary
+ * cache in IndexedDB, the current month is folded key by key as events arrive, the ledger and
+ * approvals are read again only when their documents change. Opens the events months it needs
+ * through the sync manager (HQ devices do not keep event months by default).
  */
 export function openDashboard(options: {
 	claims: Claims;
@@ -67,16 +66,43 @@ export function openDashboard(options: {
 	return new LiveDashboard(options);
 }
 
+let summaryCache: { iss: string; cache: SummaryCache } | null = null;
+
+/** The device's month-summary cache (IndexedDB, per org), or none where there is no IndexedDB. */
+function cacheFor(iss: string): SummaryCache | undefined {
+	if (typeof indexedDB === 'undefined') return undefined;
+	if (summaryCache?.iss !== iss)
+		summaryCache = { iss, cache: new IdbSummaryCache(`sitepass:${iss}:~stats`) };
+	return summaryCache.cache;
+}
+
 export class LiveDashboard {
-	dashboard = $state.raw<Dashboard | null>(null);
+	readonly #sites: SiteDashboard[] = [];
+	/** The site's dashboard, or the sites' sum; null until every site has folded. */
+	readonly dashboard: Dashboard | null = $derived.by(() => {
+		const all = this.#sites.map((s) => s.dashboard);
+		if (all.length === 0 || all.some((d) => d === null)) return null;
+		return all.length === 1 ? all[0]! : mergeDashboards(all as Dashboard[]);
+	});
+	#lapses = $state.raw<ScorecardSources['certificates'] | null>(null);
+	#returns = $state.raw<ScorecardSources['approvals'] | null>(null);
 	/** What the scorecards read (with `scorecard: true`). */
-	sources = $state.raw<ScorecardSources | null>(null);
-	/** Moves on every rebuild (zone names and other lookups follow it). */
+	readonly sources: ScorecardSources | null = $derived.by(() =>
+		this.dashboard && this.#lapses && this.#returns
+			? {
+					contractorMonths: this.dashboard.contractorMonths,
+					certificates: this.#lapses,
+					approvals: this.#returns
+				}
+			: null
+	);
+	/** Moves when any document read changes (zone names and other lookups follow it). */
 	version = $state(0);
 	readonly docNames: string[] = [];
 	#stops: (() => void)[] = [];
 	#timer: ReturnType<typeof setTimeout> | null = null;
-	#tick: ReturnType<typeof setInterval> | null = null;
+	/** A contractor or control document changed since the scorecard's sources were read. */
+	#sourcesDirty = true;
 	#opts: {
 		org: Y.Doc;
 		siteIds: readonly string[];
@@ -86,6 +112,7 @@ export class LiveDashboard {
 	};
 
 	constructor(options: {
+		claims: Claims;
 		org: Y.Doc;
 		siteIds: readonly string[];
 		months?: number;
@@ -99,18 +126,50 @@ export class LiveDashboard {
 			throttleMs: options.throttleMs ?? 250,
 			scorecard: options.scorecard ?? false
 		};
-		const watch = (doc: Y.Doc) => {
-			const onUpdate = () => this.#schedule();
+		const org = options.org;
+		const cache = cacheFor(options.claims.iss);
+		for (const siteId of options.siteIds) {
+			const timeZone = siteTimeZone(org, siteId);
+			const contractors = contractorsAt(org, siteId).map((c) => ({
+				contractorId: c.id,
+				contractorName: c.name,
+				doc: sync.doc(contractorDoc(c.id))
+			}));
+			const events = recentMonths(monthOf(new Date(), timeZone), this.#opts.months).map(
+				(month) => ({
+					name: eventsDoc(siteId, month),
+					month,
+					doc: sync.doc(eventsDoc(siteId, month))
+				})
+			);
+			this.#sites.push(
+				new SiteDashboard({
+					siteId,
+					timeZone,
+					org,
+					control: sync.doc(controlDoc(siteId)),
+					blacklist: sync.doc('blacklist'),
+					contractors,
+					events,
+					cache,
+					batchMs: this.#opts.throttleMs
+				})
+			);
+		}
+		const watch = (doc: Y.Doc, feedsSources: boolean) => {
+			const onUpdate = () => {
+				if (feedsSources) this.#sourcesDirty = true;
+				this.#schedule();
+			};
 			doc.on('update', onUpdate);
 			this.#stops.push(() => doc.off('update', onUpdate));
 		};
-		watch(options.org);
+		watch(org, true);
 		for (const name of this.#names()) {
 			this.docNames.push(name);
-			watch(sync.doc(name));
+			watch(sync.doc(name), !name.includes(':events:'));
 		}
-		this.#rebuild();
-		this.#tick = setInterval(() => this.#schedule(), 60_000);
+		this.#refresh();
 	}
 
 	#names(): string[] {
@@ -129,52 +188,28 @@ export class LiveDashboard {
 		if (this.#timer) return;
 		this.#timer = setTimeout(() => {
 			this.#timer = null;
-			this.#rebuild();
+			this.#refresh();
 		}, this.#opts.throttleMs);
 	}
 
-	#rebuild() {
-		const { org, siteIds, months } = this.#opts;
-		const now = new Date();
-		const keys = keyBindings(org.getMap('keys'));
-		const certificates: ScorecardSources['certificates'][] = [];
-		const approvals: ScorecardSources['approvals'][] = [];
-		const dashboards = siteIds.map((siteId) => {
-			const timeZone = siteTimeZone(org, siteId);
-			const contractors = contractorsAt(org, siteId);
-			const control = sync.doc(controlDoc(siteId));
-			const ledger = ledgerFromDocs(
-				contractors.map((c) => ({
-					contractorId: c.id,
-					contractorName: c.name,
-					doc: sync.doc(contractorDoc(c.id))
-				})),
-				sync.doc('blacklist'),
-				now,
-				[control]
-			);
-			const workers = new Map<string, WorkerInfo>(
-				ledger.map((r) => [
-					r.worker.id,
-					{ contractorId: r.contractorId, trade: r.worker.trade ?? null }
-				])
-			);
-			const contractorOf = (w: string) => workers.get(w)?.contractorId ?? null;
-			const monthList = recentMonths(monthOf(now, timeZone), months);
-			const eventDocs = monthList.map((m) => sync.doc(eventsDoc(siteId, m)));
-			const folds = monthList.map((month, i) =>
-				new MonthFold({ siteId, month, timeZone, contractorOf }).load(eventDocs[i]!)
-			);
-			const current = folds[folds.length - 1]!;
-			const { day } = localDayBounds(now.getTime(), timeZone);
-			const start = dayStart(day, timeZone);
-			const siteApproval = siteApprovals(
-				siteId,
-				control,
-				contractors.map((c) => sync.doc(contractorDoc(c.id))),
-				keys
-			);
-			if (this.#opts.scorecard) {
+	/**
+	 * The scorecard's certificate lapses and approval returns, read again only when a contractor,
+	 * control or org document changed (an event never changes them); the dashboard itself is
+	 * kept by each site's LiveDashboard.
+	 */
+	#refresh() {
+		if (this.#opts.scorecard && this.#sourcesDirty) {
+			this.#sourcesDirty = false;
+			const { org, siteIds, months } = this.#opts;
+			const now = new Date();
+			const keys = keyBindings(org.getMap('keys'));
+			const certificates: ScorecardSources['certificates'][] = [];
+			const approvals: ScorecardSources['approvals'][] = [];
+			for (const siteId of siteIds) {
+				const timeZone = siteTimeZone(org, siteId);
+				const contractors = contractorsAt(org, siteId);
+				const control = sync.doc(controlDoc(siteId));
+				const monthList = recentMonths(monthOf(now, timeZone), months);
 				certificates.push(
 					certificateLapses(
 						contractors.map((c) => ({ contractorId: c.id, doc: sync.doc(contractorDoc(c.id)) })),
@@ -183,45 +218,35 @@ export class LiveDashboard {
 						{ now, timeZone }
 					)
 				);
-				approvals.push(approvalReturns(siteApproval, timeZone));
+				approvals.push(
+					approvalReturns(
+						siteApprovals(
+							siteId,
+							control,
+							contractors.map((c) => sync.doc(contractorDoc(c.id))),
+							keys
+						),
+						timeZone
+					)
+				);
 			}
-			return buildDashboard({
-				siteId,
-				timeZone,
-				at: now,
-				months: folds.map((f) => f.summary()),
-				today: current.passagesBetween(start, now.getTime() + 1),
-				beforeToday: current.lastBefore(start),
-				workers,
-				pings: lastPings(eventDocs.slice(-1)),
-				zones: geoZones(control),
-				ledger,
-				approvals: siteApproval,
-				contractorNames: Object.fromEntries(contractors.map((c) => [c.id, c.name]))
-			});
-		});
-		const dashboard = dashboards.length === 1 ? dashboards[0]! : mergeDashboards(dashboards);
-		if (this.#opts.scorecard)
-			this.sources = {
-				contractorMonths: dashboard.contractorMonths,
-				certificates: mergeByMonth(certificates, (a, b) => ({
-					held: [...new Set([...a.held, ...b.held])],
-					lapses: [...a.lapses, ...b.lapses]
-				})),
-				approvals: mergeByMonth(approvals, (a, b) => ({
-					decisions: [...a.decisions, ...b.decisions],
-					returns: [...a.returns, ...b.returns]
-				}))
-			};
-		this.dashboard = dashboard;
+			this.#lapses = mergeByMonth(certificates, (a, b) => ({
+				held: [...new Set([...a.held, ...b.held])],
+				lapses: [...a.lapses, ...b.lapses]
+			}));
+			this.#returns = mergeByMonth(approvals, (a, b) => ({
+				decisions: [...a.decisions, ...b.decisions],
+				returns: [...a.returns, ...b.returns]
+			}));
+		}
 		this.version++;
 	}
 
 	destroy() {
 		for (const stop of this.#stops) stop();
 		this.#stops = [];
+		for (const site of this.#sites) site.destroy();
 		if (this.#timer) clearTimeout(this.#timer);
-		if (this.#tick) clearInterval(this.#tick);
 	}
 }
 
