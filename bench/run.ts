@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { authorizeBench } from './authorize';
+import { dashboardBench } from './dashboard';
 import { automergeVsYjs } from './automerge-vs-yjs';
 import { editLatency } from './edit-latency';
 import { faceIdentification } from './face-identification';
@@ -33,7 +34,8 @@ const BENCHMARKS: Benchmark[] = [
 	ppeEval,
 	monitorThroughput,
 	authorizeBench,
-	musterBench
+	musterBench,
+	dashboardBench
 ];
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
