@@ -421,7 +421,18 @@ async function run(): Promise<BenchResult> {
 }
 
 function renderReadme(r: BenchResult): string {
-	const x = r.extra as Record<string, number>;
+	const x = r.extra as Record<
+		| 'attendance'
+		| 'alerts'
+		| 'alertActions'
+		| 'ratings'
+		| 'incidents'
+		| 'events'
+		| 'encodedBytes'
+		| 'currentMonthBytes'
+		| 'summaryBytes',
+		number
+	>;
 	const m = (k: string) => fmt(r.metrics[k]!.summary.median);
 	return [
 		metricsTable(r, [

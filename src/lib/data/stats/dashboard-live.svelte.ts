@@ -99,10 +99,8 @@ export class LiveDashboard {
 					// A late event in a closed month: fold it from then on, key by key.
 					const first = (tr: Y.Transaction) => {
 						// Pings deleted by the retention and receipts do not change the numbers.
-						if (
-							!FOLDED_MAPS.some((n) => tr.changed.has(e.doc.getMap(n) as Y.AbstractType<unknown>))
-						)
-							return;
+						const folded: unknown[] = FOLDED_MAPS.map((n) => e.doc.getMap(n));
+						if (![...tr.changed.keys()].some((t) => folded.includes(t))) return;
 						e.doc.off('afterTransaction', first);
 						m.off = null;
 						this.#follow(m);
