@@ -13,6 +13,7 @@ import {
 	SafetyIncident,
 	type IncidentSeverity
 } from '../events';
+import { jobKey } from '../ratings';
 import { readRecord } from '../records';
 import { dayOf, localDayBounds } from './time';
 import {
@@ -135,9 +136,9 @@ export const zeroContractor = (): ContractorMonth => ({
 	ratings: { count: 0, quality: 0, safety: 0, tidiness: 0 }
 });
 
-/** One job rated by one person: a later rating of the same group corrects the earlier one. */
+/** One job rated by one person (ratings.ts `jobKey`): a later rating of it corrects the earlier. */
 export function ratingGroup(r: Pick<JobRating, 'contractorId' | 'job' | 'by'>): string {
-	return `${r.contractorId}\u0000${r.job.permitId ?? `t:${r.job.title}`}\u0000${r.by}`;
+	return `${jobKey(r)}|${r.by}`;
 }
 
 export function alertBucket(kind: string): AlertBucket {
