@@ -221,6 +221,63 @@ describe('offline bundle, site to headquarters', () => {
 		expect(pinnedKey(hq.server.relay.storage, openedJti(plain))).toBeUndefined();
 	});
 
+	it('never carries the relay token: the file holds neither the token nor its signature', () => {
+		const signature = relayToken.split('.')[2]!;
+		const raw = Buffer.from(signature, 'base64url');
+		expect(raw).toHaveLength(64);
+		for (const passphrase of [undefined, '现场口令 1']) {
+			const file = exportFromSite({ passphrase }).file;
+			expect(file.includes(Buffer.from(relayToken))).toBe(false);
+			expect(file.includes(Buffer.from(signature))).toBe(false);
+			expect(file.includes(raw)).toBe(false);
+			expect(file.includes(Buffer.from(raw.toString('hex')))).toBe(false);
+			expect(file.includes(Buffer.from(raw.toString('base64')))).toBe(false);
+			// What it does carry: the claims part, which is no token on HQ's sockets.
+			const claimsPart = openBundle(file).header.tokenClaims;
+			expect(relayToken.startsWith(`${claimsPart}.`)).toBe(true);
+			expect(hq.server.relay.verify(claimsPart).ok).toBe(false);
+		}
+	});
+
+	it('refuses a forged claims part, a wrong token MAC, and a copy re-signed by another key', async () => {
+		const plain = exportFromSite().file;
+		const keys = siteKeys();
+		const parts = bundleParts(openBundle(plain));
+		const [head, payload, signature] = relayToken.split('.') as [string, string, string];
+		const encode = (token: string, k = keys) =>
+			encodeBundle({
+				direction: 'site-to-hq',
+				orgId: hq.server.orgId,
+				token,
+				privateKey: k.privateKey,
+				publicKeySpki: k.publicKeySpki,
+				parts
+			});
+
+		// The site widens its own claims (S2 too), keeping the real signature as the MAC key.
+		const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+		const widened = Buffer.from(JSON.stringify({ ...claims, sites: ['S1', 'S2'] })).toString(
+			'base64url'
+		);
+		expect((await refusedWith(encode(`${head}.${widened}.${signature}`))).code).toBe(
+			'BUNDLE_TOKEN_MAC'
+		);
+
+		// One bit of the MAC changed (the header and its signature untouched).
+		const macAt = 13 + plain.readUInt32BE(9) + 64;
+		const badMac = Buffer.from(plain);
+		badMac[macAt] = badMac[macAt]! ^ 0x01;
+		expect((await refusedWith(badMac)).code).toBe('BUNDLE_TOKEN_MAC');
+
+		// Whoever copied the file has the claims part but not the signature: a bundle of their own,
+		// signed with their own key (to pin it first), cannot carry a matching MAC.
+		const thief = loadOrCreateKeys(tempDir('sitepass-thief-')).keys;
+		const guessed = Buffer.alloc(64, 7).toString('base64url');
+		const stolen = encode(`${head}.${payload}.${guessed}`, thief);
+		expect((await refusedWith(stolen)).code).toBe('BUNDLE_TOKEN_MAC');
+		expect(pinnedKey(hq.server.relay.storage, openedJti(plain))).toBeUndefined();
+	});
+
 	it('imports at headquarters to the state a synced copy of the site has; twice changes nothing', async () => {
 		const file = exportFromSite({ passphrase: '现场口令 1' }).file;
 		const result = await importBundle(target(), file, { passphrase: '现场口令 1' });
@@ -476,5 +533,5 @@ describe('offline bundle, site to headquarters', () => {
 
 function openedJti(file: Uint8Array): string {
 	const { header } = openBundle(file);
-	return JSON.parse(Buffer.from(header.token.split('.')[1]!, 'base64url').toString()).jti;
+	return JSON.parse(Buffer.from(header.tokenClaims.split('.')[1]!, 'base64url').toString()).jti;
 }

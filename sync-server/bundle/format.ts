@@ -2,24 +2,34 @@
 // headquarters on a USB stick. One file holds a signed header and a payload:
 //
 //   "SPBUNDLE" (8 bytes) · version (1 byte) · header length (u32 BE) · header (UTF-8 JSON)
-//   · Ed25519 signature (64 bytes) · payload
+//   · Ed25519 signature (64 bytes) · token MAC (32 bytes) · payload
 //
 // The header names the format version, the org, the exporting relay's public key (SPKI, base64url),
-// the HQ-signed relay token that authorises the data, when it was made, the payload's length and
-// SHA-256, and per document its name, byte length and the SHA-256 of its part (the document's full
-// Yjs state, or a diff since a state vector the receiver exported). The signature, made with the
-// exporting relay's private key, covers a domain tag and the exact header bytes — and so the
-// payload, through its hash. With a passphrase the payload is AES-256-GCM ciphertext under a key
+// the claims part (`header.payload`, without the signature) of the HQ-signed relay token that
+// authorises the data, when it was made, the payload's length and SHA-256, and per document its
+// name, byte length and the SHA-256 of its part (the document's full Yjs state, or a diff since a
+// state vector the receiver exported). The signature, made with the exporting relay's private key,
+// covers a domain tag and the exact header bytes — and so the payload, through its hash.
+//
+// The relay token is a bearer secret valid on headquarters' sockets for a year, so its signature
+// never goes in the file. It is the key of the token MAC instead: HMAC-SHA256(key = the token's
+// 64 signature bytes, message = a domain tag · SHA-256 of the header bytes). Whoever holds the
+// token (the site relay) can make it; headquarters recomputes the token's signature from the claims
+// part with its own private key (Ed25519 signatures are deterministic) and checks the MAC. A copy of
+// the file gives neither a usable token nor a way to make a bundle with another header (another
+// exporter key to pin, other documents). With a passphrase the payload is AES-256-GCM ciphertext under a key
 // from scrypt; salt, nonce and scrypt cost are in the (signed) header. Document names and sizes
 // stay readable in the header so the receiver can refuse a bundle before asking for a passphrase.
 import {
 	createCipheriv,
 	createDecipheriv,
 	createHash,
+	createHmac,
 	createPublicKey,
 	randomBytes,
 	scryptSync,
 	sign,
+	timingSafeEqual,
 	verify,
 	type KeyObject
 } from 'node:crypto';
@@ -27,11 +37,15 @@ import * as v from 'valibot';
 import { MAX_DOC_NAME_LENGTH } from '../../src/lib/data/documents';
 
 export const MAGIC = Buffer.from('SPBUNDLE', 'ascii');
-export const FORMAT_VERSION = 1;
+/** 2: the token's signature left the file (version 1 carried the whole token). */
+export const FORMAT_VERSION = 2;
 /** What the signature covers besides the header: no other Ed25519 signature can pass as one. */
 const SIGNATURE_DOMAIN = Buffer.from('sitepass-bundle-v1\n', 'utf8');
 const MAX_HEADER_BYTES = 1024 * 1024;
 const SIGNATURE_BYTES = 64;
+const MAC_BYTES = 32;
+/** What the token MAC covers besides the header's digest. */
+const MAC_DOMAIN = Buffer.from('sitepass-bundle-token-mac-v2\n', 'utf8');
 /** scrypt cost: N = 2^15, r = 8 (32 MiB, about 0.1 s here), p = 1. */
 export const SCRYPT = { N: 1 << 15, r: 8, p: 1 } as const;
 const SCRYPT_MAXMEM = 256 * 1024 * 1024;
@@ -68,8 +82,15 @@ export const BundleHeader = v.object({
 	orgId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
 	/** The exporting relay's Ed25519 public key, SPKI DER, base64url. */
 	exporterKey: b64url,
-	/** The HQ-signed relay token (role relay) whose claims decide what the bundle may write. */
-	token: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)),
+	/**
+	 * The HQ-signed relay token (role relay) whose claims decide what the bundle may write: its
+	 * `header.payload` part only; its signature keys the token MAC and is never in the file.
+	 */
+	tokenClaims: v.pipe(
+		v.string(),
+		v.maxLength(8192),
+		v.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'not the claims part of a token')
+	),
 	createdAt: v.pipe(v.string(), v.isoTimestamp()),
 	payload: v.object({ bytes: size, sha256: sha256hex }),
 	encryption: v.nullable(Encryption),
@@ -99,6 +120,7 @@ export type BundleErrorCode =
 	| 'BUNDLE_PASSPHRASE_WRONG'
 	| 'BUNDLE_OTHER_ORG'
 	| 'BUNDLE_TOKEN_INVALID'
+	| 'BUNDLE_TOKEN_MAC'
 	| 'BUNDLE_TOKEN_REVOKED'
 	| 'BUNDLE_TOKEN_ROLE'
 	| 'BUNDLE_KEY_MISMATCH'
@@ -128,9 +150,25 @@ function deriveKey(passphrase: string, salt: Buffer, cost: { N: number; r: numbe
 	return scryptSync(passphrase.normalize('NFC'), salt, 32, { ...cost, maxmem: SCRYPT_MAXMEM });
 }
 
+/** A token's claims part (`header.payload`) and signature bytes; null when it is not a JWT. */
+export function splitToken(token: string): { claims: string; signature: Buffer } | null {
+	const parts = token.split('.');
+	if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return null;
+	return { claims: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2]!, 'base64url') };
+}
+
+/** The token MAC of a bundle header (see the top of this file). */
+export function tokenMac(tokenSignature: Uint8Array, headerBytes: Uint8Array): Buffer {
+	return createHmac('sha256', tokenSignature)
+		.update(MAC_DOMAIN)
+		.update(createHash('sha256').update(headerBytes).digest())
+		.digest();
+}
+
 export interface EncodeInput {
 	direction: BundleHeader['direction'];
 	orgId: string;
+	/** The whole relay token: its claims part goes in the header, its signature keys the MAC. */
 	token: string;
 	/** The exporting relay's keys: the signature and the header's `exporterKey`. */
 	privateKey: KeyObject;
@@ -144,6 +182,8 @@ export interface EncodeInput {
 
 /** Builds the bundle file's bytes. */
 export function encodeBundle(input: EncodeInput): Buffer {
+	const token = splitToken(input.token);
+	if (!token) throw new Error('the relay token is not a JWT (header.payload.signature)');
 	const plain = Buffer.concat(input.parts.map((p) => p.data));
 	let payload: Buffer = plain;
 	let encryption: BundleHeader['encryption'] = null;
@@ -168,7 +208,7 @@ export function encodeBundle(input: EncodeInput): Buffer {
 		direction: input.direction,
 		orgId: input.orgId,
 		exporterKey: input.publicKeySpki,
-		token: input.token,
+		tokenClaims: token.claims,
 		createdAt: (input.createdAt ?? new Date()).toISOString(),
 		payload: { bytes: payload.length, sha256: sha256(payload) },
 		encryption,
@@ -189,6 +229,7 @@ export function encodeBundle(input: EncodeInput): Buffer {
 		length,
 		headerBytes,
 		signature,
+		tokenMac(token.signature, headerBytes),
 		payload
 	]);
 }
@@ -200,6 +241,19 @@ export interface OpenedBundle {
 	payload: Buffer;
 	/** SHA-256 of the header bytes: the bundle's identity in logs. */
 	id: string;
+	/** The header as stored (what the token MAC covers). */
+	headerBytes: Buffer;
+	/** The token MAC as stored; `checkTokenMac` checks it. */
+	mac: Buffer;
+}
+
+/**
+ * Checks the token MAC with the token's signature (which only its holder and the issuing relay
+ * can know). Constant time.
+ */
+export function tokenMacMatches(bundle: OpenedBundle, tokenSignature: Uint8Array): boolean {
+	const expected = tokenMac(tokenSignature, bundle.headerBytes);
+	return expected.length === bundle.mac.length && timingSafeEqual(expected, bundle.mac);
 }
 
 /**
@@ -218,18 +272,22 @@ export function openBundle(file: Uint8Array): OpenedBundle {
 	if (version !== FORMAT_VERSION) {
 		throw new BundleError(
 			'BUNDLE_VERSION',
-			`The bundle is in format ${version}; this SitePass reads format ${FORMAT_VERSION}. Update SitePass on the importing side.`
+			version < FORMAT_VERSION
+				? `The bundle is in the older format ${version} (it carried the whole relay token); this SitePass reads format ${FORMAT_VERSION} only. Export it again with the current SitePass.`
+				: `The bundle is in format ${version}; this SitePass reads format ${FORMAT_VERSION}. Update SitePass on the importing side.`
 		);
 	}
 	const headerLength = buf.readUInt32BE(MAGIC.length + 1);
 	const headerStart = MAGIC.length + 5;
 	const signatureStart = headerStart + headerLength;
-	if (headerLength > MAX_HEADER_BYTES || signatureStart + SIGNATURE_BYTES > buf.length) {
+	const payloadStart = signatureStart + SIGNATURE_BYTES + MAC_BYTES;
+	if (headerLength > MAX_HEADER_BYTES || payloadStart > buf.length) {
 		throw malformed('the file is cut short or its header length is wrong');
 	}
 	const headerBytes = buf.subarray(headerStart, signatureStart);
 	const signature = buf.subarray(signatureStart, signatureStart + SIGNATURE_BYTES);
-	const payload = buf.subarray(signatureStart + SIGNATURE_BYTES);
+	const mac = buf.subarray(signatureStart + SIGNATURE_BYTES, payloadStart);
+	const payload = buf.subarray(payloadStart);
 	let raw: unknown;
 	try {
 		raw = JSON.parse(headerBytes.toString('utf8'));
@@ -280,7 +338,7 @@ export function openBundle(file: Uint8Array): OpenedBundle {
 	}
 	const names = new Set(header.docs.map((d) => d.name));
 	if (names.size !== header.docs.length) throw malformed('a document is listed twice');
-	return { header, payload, id: sha256(headerBytes) };
+	return { header, payload, id: sha256(headerBytes), headerBytes, mac };
 }
 
 /**
@@ -334,10 +392,13 @@ export function bundleParts(
 	return parts;
 }
 
-/** The claims inside a token, without checking its signature (the exporter cannot: HQ signed it). */
+/**
+ * The claims inside a token or its claims part, without checking its signature (the exporter
+ * cannot: HQ signed it).
+ */
 export function peekClaims(token: string): Record<string, unknown> | null {
 	const parts = token.split('.');
-	if (parts.length !== 3) return null;
+	if (parts.length !== 3 && parts.length !== 2) return null;
 	try {
 		const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
 		return typeof payload === 'object' && payload !== null && !Array.isArray(payload)

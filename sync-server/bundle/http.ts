@@ -39,6 +39,8 @@ export const BUNDLE_MESSAGES_ZH: Record<
 	BUNDLE_OTHER_ORG: '数据包属于另一个组织，不能导入本中继。',
 	BUNDLE_TOKEN_INVALID:
 		'数据包中的中继令牌在本中继无效（非本中继签发或已过期）。请为现场重新签发中继令牌后再导出。',
+	BUNDLE_TOKEN_MAC:
+		'数据包的令牌校验码不符：文件在导出后被改动，或其中的中继令牌不是本中继签发的。请在现场用总部签发的中继令牌重新导出。',
 	BUNDLE_TOKEN_REVOKED:
 		'数据包中的中继令牌已被吊销，数据包被拒绝。如现场仍需上报，请重新签发令牌。',
 	BUNDLE_TOKEN_ROLE: '数据包中的令牌不是现场中继令牌（角色 relay），不能携带数据包。',
@@ -56,6 +58,7 @@ export const BUNDLE_MESSAGES_ZH: Record<
 const STATUS: Partial<Record<BundleErrorCode, number>> = {
 	BUNDLE_OTHER_ORG: 403,
 	BUNDLE_TOKEN_INVALID: 403,
+	BUNDLE_TOKEN_MAC: 403,
 	BUNDLE_TOKEN_REVOKED: 403,
 	BUNDLE_TOKEN_ROLE: 403,
 	BUNDLE_KEY_MISMATCH: 403,

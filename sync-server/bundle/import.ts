@@ -1,6 +1,8 @@
 // Importing a site's offline bundle at headquarters. Every check runs before anything is written:
-// the file's layout, payload checksum and signature (format.ts); the embedded token verifies with
-// THIS relay's key, is of this org, not expired, not revoked, and has role `relay`; the exporting
+// the file's layout, payload checksum and signature (format.ts); the token MAC matches the
+// signature THIS relay makes again for the embedded claims part (so the relay token was issued here
+// and the bundle was made by its holder), and the token is of this org, not expired, not revoked,
+// and has role `relay`; the exporting
 // relay's key is the one pinned for that token (first use pins it); the payload decrypts and each
 // part matches its checksum. Then every document is applied to a scratch relay holding copies of
 // the documents involved, through the same `applyAs` path a socket's update takes (authorize,
@@ -8,6 +10,7 @@
 // applied to the real relay — in the same synchronous run, so no other change can come between
 // the rehearsal and the real thing. Applying full Yjs states is idempotent: a second import of
 // the same bundle changes nothing.
+import { sign } from 'node:crypto';
 import * as Y from 'yjs';
 import { docAccess, type Claims } from '../../src/lib/data/access';
 import { formatCloseReason, type CloseReasonCode } from '../../src/lib/data/relay-protocol';
@@ -18,12 +21,13 @@ import { Storage } from '../storage';
 import type { RelayKeys } from '../tokens';
 import { OrgMeta, isRevoked } from '../../src/lib/data/org';
 import { readRecord } from '../../src/lib/data/records';
-import { verifyToken } from '../tokens';
+import { parseClaims } from '../../src/lib/data/claims';
 import {
 	BundleError,
 	bundleParts,
 	openBundle,
-	publicKeyFromSpki,
+	peekClaims,
+	tokenMacMatches,
 	type OpenedBundle
 } from './format';
 
@@ -70,8 +74,9 @@ export function pinnedKey(storage: Storage, jti: string): string | undefined {
 }
 
 /**
- * Checks the embedded token against this relay (signature, org, lifetime, revocation) and the
- * exporter key against the pin. Returns the token's claims.
+ * Checks the embedded token against this relay (the token MAC under the signature this relay makes
+ * again for the claims part; org, lifetime, revocation, role) and the exporter key against the pin.
+ * Returns the token's claims.
  */
 export function checkBundleToken(target: ImportTarget, bundle: OpenedBundle): Claims {
 	const { header } = bundle;
@@ -87,7 +92,16 @@ export function checkBundleToken(target: ImportTarget, bundle: OpenedBundle): Cl
 			`The bundle is from org ${header.orgId}; this relay serves org ${target.orgId}.`
 		);
 	}
-	const check = target.relay.verify(header.token);
+	// The token's signature is not in the file: this relay made it, and makes it again (Ed25519 is
+	// deterministic). Only the token's holder could have made the MAC with it.
+	const signature = sign(null, Buffer.from(header.tokenClaims), target.keys.privateKey);
+	if (!tokenMacMatches(bundle, signature)) {
+		throw new BundleError(
+			'BUNDLE_TOKEN_MAC',
+			"The bundle's token check does not match: the relay token in it was not issued by this relay, or the file was altered after export. Export it again at the site with the relay token headquarters issued."
+		);
+	}
+	const check = target.relay.verify(`${header.tokenClaims}.${signature.toString('base64url')}`);
 	if (!check.ok) {
 		if (check.code === 'TOKEN_REVOKED' || check.code === 'PRINCIPAL_DISABLED') {
 			throw new BundleError(
@@ -245,15 +259,15 @@ export async function importBundle(
 
 /**
  * Imports headquarters' bundle at a site relay (direction hq-to-site): it must be signed by the key
- * the site's org document names for headquarters (`org.meta.relayKey`), carry a relay token that
- * key signed for this org, not revoked here. The documents are then applied as the site relay
+ * the site's org document names for headquarters (`org.meta.relayKey`) — which makes the relay
+ * token's claims part in its header headquarters' word — for this org, unexpired, not revoked here. The documents are then applied as the site relay
  * applies what comes down from headquarters by federation (`applyTrusted`), after a rehearsal on
  * copies so that a part that cannot be applied leaves nothing applied.
  */
 export async function importFromHq(
 	target: ImportTarget,
 	bundle: OpenedBundle,
-	options: { passphrase?: string } = {}
+	options: { passphrase?: string; now?: number } = {}
 ): Promise<ImportResult> {
 	const { header } = bundle;
 	if (header.exporterKey === target.keys.publicKeySpki) {
@@ -283,15 +297,25 @@ export async function importFromHq(
 			"The bundle is not signed by this org's headquarters relay key; it is refused."
 		);
 	}
-	const hqKey = publicKeyFromSpki(meta.record.relayKey);
-	const check = hqKey ? verifyToken(header.token, hqKey, target.orgId) : null;
-	if (!check?.ok) {
+	// The token's claims are headquarters' own words here: its key signed the header that holds
+	// them (openBundle checked that signature, and the key is the org's headquarters key).
+	const raw = peekClaims(header.tokenClaims);
+	const parsed = raw ? parseClaims(raw) : null;
+	const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
+	const invalid = !parsed?.ok
+		? `bad claims${parsed && !parsed.ok ? `: ${parsed.problems.join('; ')}` : ''}`
+		: parsed.value.iss !== target.orgId
+			? 'issued by another org'
+			: parsed.value.exp <= nowSeconds
+				? 'it has expired'
+				: null;
+	if (invalid || !parsed?.ok) {
 		throw new BundleError(
 			'BUNDLE_TOKEN_INVALID',
-			`The relay token in the bundle is not valid (${check?.message ?? 'no key'}).`
+			`The relay token in the bundle is not valid (${invalid ?? 'bad claims'}).`
 		);
 	}
-	const claims = check.claims;
+	const claims = parsed.value;
 	if ((claims.role as string) !== 'relay') {
 		throw new BundleError('BUNDLE_TOKEN_ROLE', 'The bundle does not carry a site relay token.');
 	}
