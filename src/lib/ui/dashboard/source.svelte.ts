@@ -3,9 +3,12 @@
 // of one site or of several merged (HQ), and zone names. The counting is in src/lib/data/stats.
 import type * as Y from 'yjs';
 import { docAccess, type Claims } from '$lib/data/access';
-import { siteApprovals } from '$lib/data/approvals';
+import { siteApprovals, type Forgery } from '$lib/data/approvals';
 import { contractorDoc, controlDoc, eventsDoc, monthOf } from '$lib/data/documents';
+import { CertificateRecord } from '$lib/data/contractor';
 import { Contractor, orgViewOf, Site } from '$lib/data/org';
+import type { Locale } from '$lib/i18n/messages';
+import { certificateName } from '$lib/i18n/reasons';
 import { readRecord } from '$lib/data/records';
 import { SiteZone } from '$lib/data/permits';
 import { keyBindings } from '$lib/data/signing';
@@ -30,6 +33,24 @@ export function dashboardSites(claims: Claims, org: Y.Doc, version?: number): st
 	const view = orgViewOf(org);
 	const candidates = claims.role === 'hq' || claims.role === 'admin' ? all : (claims.sites ?? []);
 	return candidates.filter((s) => all.includes(s) && docAccess(claims, controlDoc(s), view).read);
+}
+
+/**
+ * A certificate as the ledger names it: the catalogue item's name and the card's number (e.g.
+ * 熔化焊接与热切割作业 T-0012), from the contractor's document; its id where it is not held.
+ */
+export function certificateLabel(
+	ref: { contractorId: string; certificateId: string },
+	locale: Locale
+): string {
+	if (!sync.has(contractorDoc(ref.contractorId))) return ref.certificateId;
+	const read = readRecord(
+		CertificateRecord,
+		sync.doc(contractorDoc(ref.contractorId)).getMap('certificates').get(ref.certificateId)
+	);
+	return read.ok
+		? `${certificateName(read.record.code, locale)} ${read.record.number}`
+		: ref.certificateId;
 }
 
 /** Zone id → name over the sites' control documents. */
@@ -96,6 +117,11 @@ export class LiveDashboard {
 				}
 			: null
 	);
+	/**
+	 * Workers' approvals waiting for a decision now (any step, overdue or not), summed over the
+	 * sites: `siteApprovals`' own status, counted when a contractor, control or org document changes.
+	 */
+	pending = $state<number | null>(null);
 	/** Moves when any document read changes (zone names and other lookups follow it). */
 	version = $state(0);
 	readonly docNames: string[] = [];
@@ -103,6 +129,8 @@ export class LiveDashboard {
 	#timer: ReturnType<typeof setTimeout> | null = null;
 	/** A contractor or control document changed since the scorecard's sources were read. */
 	#sourcesDirty = true;
+	/** Decisions' signature checks, kept between reads (as the stats layer keeps its own). */
+	readonly #signatures = new Map<string, true | Forgery>();
 	#opts: {
 		org: Y.Doc;
 		siteIds: readonly string[];
@@ -198,17 +226,28 @@ export class LiveDashboard {
 	 * kept by each site's LiveDashboard.
 	 */
 	#refresh() {
-		if (this.#opts.scorecard && this.#sourcesDirty) {
+		if (this.#sourcesDirty) {
 			this.#sourcesDirty = false;
-			const { org, siteIds, months } = this.#opts;
+			const { org, siteIds, months, scorecard } = this.#opts;
 			const now = new Date();
 			const keys = keyBindings(org.getMap('keys'));
 			const certificates: ScorecardSources['certificates'][] = [];
 			const approvals: ScorecardSources['approvals'][] = [];
+			let pending = 0;
 			for (const siteId of siteIds) {
 				const timeZone = siteTimeZone(org, siteId);
 				const contractors = contractorsAt(org, siteId);
 				const control = sync.doc(controlDoc(siteId));
+				const items = siteApprovals(
+					siteId,
+					control,
+					contractors.map((c) => sync.doc(contractorDoc(c.id))),
+					keys,
+					this.#signatures
+				);
+				for (const { workers } of items)
+					for (const w of workers) if (w.status === 'pending') pending++;
+				if (!scorecard) continue;
 				const monthList = recentMonths(monthOf(now, timeZone), months);
 				certificates.push(
 					certificateLapses(
@@ -218,17 +257,12 @@ export class LiveDashboard {
 						{ now, timeZone }
 					)
 				);
-				approvals.push(
-					approvalReturns(
-						siteApprovals(
-							siteId,
-							control,
-							contractors.map((c) => sync.doc(contractorDoc(c.id))),
-							keys
-						),
-						timeZone
-					)
-				);
+				approvals.push(approvalReturns(items, timeZone));
+			}
+			this.pending = pending;
+			if (!scorecard) {
+				this.version++;
+				return;
 			}
 			this.#lapses = mergeByMonth(certificates, (a, b) => ({
 				held: [...new Set([...a.held, ...b.held])],
@@ -265,9 +299,22 @@ function mergeByMonth<T>(
 	return out;
 }
 
-function siteTimeZone(org: Y.Doc, siteId: string): string {
+/** The site's time zone (Asia/Shanghai where the site names none). */
+export function siteTimeZone(org: Y.Doc, siteId: string): string {
 	const read = readRecord(Site, org.getMap('sites').get(siteId));
 	return read.ok ? (read.record.timeZone ?? 'Asia/Shanghai') : 'Asia/Shanghai';
+}
+
+/**
+ * Worker → contractor over the contractor documents of the sites' contractors: what the stats
+ * fold is told (`FoldOptions.contractorOf`) when a passage or alert does not name the contractor.
+ */
+export function contractorOfWorkers(org: Y.Doc, siteIds: readonly string[]): Map<string, string> {
+	const out = new Map<string, string>();
+	for (const s of siteIds)
+		for (const c of contractorsAt(org, s))
+			for (const w of sync.doc(contractorDoc(c.id)).getMap('workers').keys()) out.set(w, c.id);
+	return out;
 }
 
 /** The contractors the admin lists at this site (org.contractors[C].sites). */
