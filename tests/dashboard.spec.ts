@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDate } from '../src/lib/domain';
 import { contractorDoc, controlDoc } from '../src/lib/data/documents';
+import { signDecision } from '../src/lib/data/approvals';
 import { eventsDocFor, newUlid } from '../src/lib/data/event-commands';
+import { newSecretKey, softwareSigner, type KeyBinding } from '../src/lib/data/signing';
 import type { RunningServer } from '../sync-server/server';
 import { enrolStaff, startRelay } from './helpers';
 
@@ -88,6 +90,29 @@ function seed(relay: RunningServer) {
 				});
 			});
 		});
+	// Entry applications at S1 (C2): 陈静 and 孙磊 submitted 30 h ago (past the lead's 24 h
+	// deadline), 刘洋 3 h ago — 3 approvals waiting, 2 of them overdue.
+	const app = (id: string, workers: string[], hoursAgo: number) => {
+		const t = new Date(now - hoursAgo * 3600_000).toISOString();
+		return {
+			schema: 1,
+			id,
+			contractorId: 'C2',
+			siteId: 'S1',
+			workers: workers.map((workerId) => ({ workerId, workType: 'lv_electrical' })),
+			validFrom: day(0),
+			validUntil: day(60),
+			status: 'submitted',
+			submittedAt: t,
+			submittedBy: 'c2-admin',
+			createdAt: t,
+			updatedAt: t
+		};
+	};
+	relay.relay.write(contractorDoc('C2'), (doc) => {
+		doc.getMap('applications').set('A-old', app('A-old', ['w-chen', 'w-sun'], 30));
+		doc.getMap('applications').set('A-new', app('A-new', ['w-liu'], 3));
+	});
 	const pass = (workerId: string, contractorId: string, direction: 'in' | 'out', t: number) => ({
 		schema: 1,
 		id: newUlid(t),
@@ -182,6 +207,8 @@ test('site dashboard: numbers from the seed, live update, offline reload; HQ sum
 	await expect(tile(page, 'd90')).toHaveText('1');
 	await expect(tile(page, 'lapsed')).toHaveText('1');
 	await expect(tile(page, 'alerts')).toHaveText('3');
+	await expect(tile(page, 'pending')).toHaveText('3');
+	await expect(tile(page, 'overdue')).toHaveText('2');
 	const byContractor = page.getByTestId('chart-by-contractor').locator('table');
 	await expect(byContractor.locator('tr', { hasText: '华东焊接工程' })).toContainText('3');
 	await expect(byContractor.locator('tr', { hasText: '申城电气安装' })).toContainText('1');
@@ -198,6 +225,8 @@ test('site dashboard: numbers from the seed, live update, offline reload; HQ sum
 	await expect(page.getByTestId('cert-list')).toHaveAttribute('data-bucket', 'lapsed');
 	await expect(page.getByTestId('cert-row')).toHaveCount(1);
 	await expect(page.getByTestId('cert-row')).toContainText('赵敏');
+	// The certificate by its catalogue name and card number, as the ledger shows it.
+	await expect(page.getByTestId('cert-name')).toHaveText('熔化焊接与热切割作业 T-w-zhao');
 	await page.getByTestId('tile-d30').click();
 	await expect(page.getByTestId('cert-row')).toContainText('张伟');
 
@@ -251,16 +280,62 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 	test.setTimeout(90_000);
 	const relay = await startRelay(mkdtempSync(join(tmpdir(), 'sitepass-score-e2e-')));
 	seed(relay);
-	// A hot-work permit of 张伟 (C1), closed two hours ago: 作业已关闭，请评价.
+	// A hot-work permit of 张伟 (C1), approved by the safety officer (a one-step chain) and closed
+	// two hours ago: 作业已关闭，请评价.
 	const closed = new Date(Date.now() - 2 * 3600_000).toISOString();
+	const submitted = new Date(Date.now() - 7 * 3600_000).toISOString();
+	const signer = softwareSigner(newSecretKey());
+	relay.relay.write('org', (doc) =>
+		doc.getMap('keys').set(signer.keyId, {
+			schema: 1,
+			id: signer.keyId,
+			principal: 'uLead',
+			publicKey: signer.publicKey,
+			role: 'staff',
+			staffRole: 'safety',
+			sites: ['S1'],
+			validFrom: '2026-01-01T00:00:00.000Z',
+			registeredBy: 'admin-e2e'
+		} satisfies KeyBinding)
+	);
+	const approval = await signDecision(signer, {
+		site: 'S1',
+		application: 'permit:P1',
+		worker: 'P1',
+		round: submitted,
+		step: 0,
+		stepId: 'safety_check',
+		decision: 'approve',
+		comment: '',
+		conditions: [],
+		signer: 'uLead',
+		prev: null,
+		at: new Date(Date.now() - 6.5 * 3600_000).toISOString()
+	});
 	relay.relay.write(controlDoc('S1'), (doc) => {
+		doc.getMap('decisions').set(approval.hash, approval.record);
+		doc.getMap('settings').set('chain:permit:hot_work', {
+			schema: 1,
+			kind: 'work_permit',
+			steps: [
+				{
+					id: 'safety_check',
+					role: 'safety',
+					deadlineHours: 8,
+					remindBeforeHours: 1,
+					nextMayDecide: false
+				}
+			],
+			updatedAt: submitted,
+			updatedBy: 'admin-e2e'
+		});
 		doc.getMap('permits').set('P1', {
 			schema: 1,
 			id: 'P1',
 			siteId: 'S1',
 			number: 'DH-0001',
 			kind: 'hot_work',
-			grade: 'two',
+			grade: 'second',
 			zone: 'z1',
 			work: '钢梁焊接',
 			validFrom: new Date(Date.now() - 6 * 3600_000).toISOString(),
@@ -271,6 +346,7 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 			gasTests: [],
 			isolations: [],
 			lifecycle: 'submitted',
+			submittedAt: submitted,
 			createdAt: closed,
 			createdBy: 'uLead',
 			updatedAt: closed,
@@ -306,8 +382,15 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 	await expect(page.getByTestId('sc-raw-ratings')).toContainText('0');
 	await expect(page.getByTestId('sc-formula')).toContainText('1,000');
 
-	// The prompt opens the rating form; 5 / 4 / 5 and a comment.
-	await page.getByTestId('rate-job').first().click();
+	// The prompt is here; the closed permit's own page links to the rating form (作业已关闭，请评价).
+	await expect(page.getByTestId('rate-job').first()).toContainText('钢梁焊接');
+	await page.goto(`${relay.url}/permits/S1/P1`);
+	await expect(page.getByTestId('permit-rate')).toHaveText('作业已关闭，请评价', {
+		timeout: 20_000
+	});
+	await page.getByTestId('permit-rate').click();
+	await expect(page).toHaveURL(/\/dashboard\/rate\?site=S1&permit=P1/);
+	// 5 / 4 / 5 and a comment.
 	const form = page.getByTestId('rating-form');
 	await expect(form).toContainText('DH-0001');
 	await form.getByTestId('mark-quality-5').check({ force: true });
@@ -332,5 +415,49 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 	await expect(page.getByTestId('sc-records')).toHaveAttribute('data-kind', 'hours');
 	// 张伟: in + out two days ago, in today; 王芳 and 李强 in today = 5 passages.
 	await expect(page.getByTestId('sc-record')).toHaveCount(5);
+	// The alerts behind the number, attributed as the number is (张伟's three today).
+	await expect(page.getByTestId('sc-raw-alerts')).toContainText('3');
+	await page.getByTestId('sc-raw-alerts').click();
+	await expect(page.getByTestId('sc-records')).toHaveAttribute('data-kind', 'alerts');
+	await expect(page.getByTestId('sc-record')).toHaveCount(3);
+	await expect(page.getByTestId('sc-record').filter({ hasText: '未戴安全帽' })).toHaveCount(2);
+
+	// 试算: all the weight on ratings scores C1 at its ratings sub-score, 91.7, without saving.
+	const rated = Number(await score.textContent());
+	await page.getByTestId('w-try').click();
+	for (const [k, w] of [
+		['incidents', '0'],
+		['alerts', '0'],
+		['certificates', '0'],
+		['approvals', '0'],
+		['ratings', '100']
+	])
+		await page.getByTestId(`w-${k}`).fill(w);
+	await expect(page.getByTestId('sc-trying')).toBeVisible();
+	await expect(score).toHaveText('91.7');
+	await expect(page.getByTestId('w-save')).toHaveCount(0); // staff: no save
+	await page.getByRole('button', { name: '恢复当前权重' }).click();
+	await expect(score).toHaveText(String(rated));
+	expect(relay.relay.read('org', (d) => d.getMap('settings').get('scorecard'))).toBeUndefined();
+
+	// 安全事件登记: a near miss of 张伟. By hand: C1 worked < 200 h, so 1 weighted incident per
+	// 1,000 h is > 5 and the incidents sub-score falls from 100 to 0; with approvals missing the
+	// weights present are 30 + 15 + 20 + 25 = 90, so the score falls by 100 × 30 / 90 = 33.3.
+	await expect(page.getByTestId('sc-sub-incidents')).toHaveText('100');
+	await page.goto(`${relay.url}/dashboard/incident?site=S1`);
+	await page.getByTestId('inc-contractor').selectOption('C1');
+	await page.getByLabel('张伟', { exact: true }).check();
+	await page.getByLabel('未遂事件').check();
+	await page.getByTestId('inc-title').fill('焊渣掉落险些砸伤');
+	await page.getByTestId('inc-submit').click();
+	await expect(page.getByTestId('inc-saved')).toBeVisible();
+	await page.goto(`${relay.url}/dashboard/contractors/C1?site=S1`);
+	await expect(page.getByTestId('sc-sub-incidents')).toHaveText('0', { timeout: 20_000 });
+	await expect(page.getByTestId('sc-raw-incidents')).toContainText('未遂 1');
+	const after = Number(await score.textContent());
+	expect(Math.abs(rated - after - (100 * 30) / 90)).toBeLessThanOrEqual(0.1);
+	await page.getByTestId('sc-raw-incidents').click();
+	await expect(page.getByTestId('sc-record')).toHaveCount(1);
+	await expect(page.getByTestId('sc-record')).toContainText('焊渣掉落险些砸伤');
 	await relay.close();
 });
