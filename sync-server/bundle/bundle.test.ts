@@ -2,7 +2,7 @@
 // writes from its own clients, exports a bundle, and headquarters imports it — ending with what a
 // synced copy of the site holds, document by document. Every refusal leaves headquarters as it was.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ import { Storage } from '../storage';
 import { loadOrCreateKeys } from '../tokens';
 import { runBundle } from './cli';
 import { exportBundle, readableDocs, stateVectors } from './export';
-import { createBundleApi } from './http';
+import { createBundleApi, MAX_BUNDLE_BYTES } from './http';
 import { BundleError, bundleParts, encodeBundle, openBundle } from './format';
 import { importBundle, pinnedKey } from './import';
 import { startSite } from './site.testing';
@@ -480,6 +480,68 @@ describe('offline bundle, site to headquarters', () => {
 		expect(((await junk.json()) as { error: { code: string } }).error.code).toBe(
 			'BUNDLE_MALFORMED'
 		);
+	});
+
+	it('takes at most 32 MiB over HTTP and says to use the CLI for more, reading no further', async () => {
+		expect(MAX_BUNDLE_BYTES).toBe(32 * 1024 * 1024);
+		const handler = createBundleApi({ ...target(), log: () => {} });
+		const server: Server = createServer((req, res) => {
+			void handler(req, res, new URL(req.url ?? '/', 'http://x').pathname);
+		});
+		await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+		const port = (server.address() as AddressInfo).port;
+		const admin = token(hq.server, { sub: 'admin', role: 'admin' });
+		/** Posts `chunks` MiB (declared or chunked) and resolves with the answer, as soon as it comes. */
+		const post = (declared: boolean, chunks: number) =>
+			new Promise<{ status: number; body: { error: { code: string; message: string } } }>(
+				(done, fail) => {
+					const req = request({
+						host: '127.0.0.1',
+						port,
+						method: 'POST',
+						path: '/api/federation/bundle',
+						headers: {
+							authorization: `Bearer ${admin}`,
+							...(declared ? { 'content-length': String(chunks * 1024 * 1024) } : {})
+						}
+					});
+					let sent = 0;
+					let answered = false;
+					req.on('response', (res) => {
+						answered = true;
+						let text = '';
+						res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+						res.on('end', () => done({ status: res.statusCode!, body: JSON.parse(text) }));
+					});
+					req.on('error', (err) => {
+						if (!answered) fail(err);
+					});
+					const mib = Buffer.alloc(1024 * 1024, 1);
+					const next = () => {
+						if (answered) return;
+						if (sent++ < chunks) req.write(mib, next);
+						else req.end();
+					};
+					next();
+				}
+			);
+		try {
+			const before = hqSnapshot();
+			for (const declared of [true, false]) {
+				const answer = await post(declared, 33);
+				expect(answer.status).toBe(413);
+				expect(answer.body.error.code).toBe('BODY_TOO_LARGE');
+				expect(answer.body.error.message).toMatch(/32 MiB/);
+				expect(answer.body.error.message).toMatch(/sitepass bundle import/);
+			}
+			expect(hqSnapshot()).toEqual(before);
+			// Under the cap the body is read and checked (here: not a bundle).
+			const small = await post(true, 1);
+			expect(small.status).toBe(400);
+			expect(small.body.error.code).toBe('BUNDLE_MALFORMED');
+		} finally {
+			await new Promise((done) => server.close(done));
+		}
 	});
 
 	it('refuses a bundle signed by another key for a pinned token, and a revoked token', async () => {

@@ -12,8 +12,13 @@ import { BundleError, type BundleErrorCode } from './format';
 import { importBundle, type ImportTarget } from './import';
 
 export const BUNDLE_PATH = '/api/federation/bundle';
-/** Largest bundle taken over HTTP (a bigger one: `sitepass bundle import` on the stopped relay). */
-export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest bundle taken over HTTP (a bigger one: `sitepass bundle import` on the stopped relay). The
+ * body is held in memory and copied a few times while it is checked (decryption, parts, the
+ * rehearsal's documents), and one bundle is imported at a time, so this bounds what a POST costs.
+ */
+export const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
+const MAX_MIB = Math.round(MAX_BUNDLE_BYTES / (1024 * 1024));
 
 export interface BundleApiContext {
 	relay: Relay;
@@ -26,7 +31,7 @@ export interface BundleApiContext {
 
 /** What people read when a bundle is refused, per code. */
 export const BUNDLE_MESSAGES_ZH: Record<
-	BundleErrorCode | 'UNAUTHORIZED' | 'FORBIDDEN' | 'BODY_TOO_LARGE' | 'BODY_INCOMPLETE',
+	BundleErrorCode | 'UNAUTHORIZED' | 'FORBIDDEN' | 'BODY_TOO_LARGE' | 'BODY_INCOMPLETE' | 'BUSY',
 	string
 > = {
 	BUNDLE_MALFORMED: '这不是 SitePass 数据包文件，或文件不完整。请重新从现场导出并完整复制。',
@@ -51,8 +56,9 @@ export const BUNDLE_MESSAGES_ZH: Record<
 	BUNDLE_DIRECTION: '这是总部发往现场的数据包，请在现场中继导入。',
 	UNAUTHORIZED: '请使用本中继的管理员或中继令牌提交数据包。',
 	FORBIDDEN: '只有管理员或中继令牌可以提交数据包。',
-	BODY_TOO_LARGE: '数据包过大，无法通过网页提交。请停止中继后用 sitepass bundle import 导入。',
-	BODY_INCOMPLETE: '数据包上传中断，请重新提交。'
+	BODY_TOO_LARGE: `数据包超过 ${MAX_MIB} MiB，不能通过网页提交。请把文件复制到总部中继所在的服务器，停止中继后用 sitepass bundle import 导入。`,
+	BODY_INCOMPLETE: '数据包上传中断，请重新提交。',
+	BUSY: '中继正在导入另一个数据包，请稍后再提交。'
 };
 
 const STATUS: Partial<Record<BundleErrorCode, number>> = {
@@ -84,32 +90,44 @@ function refuse(
 	});
 }
 
+/**
+ * The request body, or why there is none. Past `max` bytes (declared or received) it stops reading
+ * and answers at once; the socket stays open for the 413 and is closed after it.
+ */
 function readFile(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'cut'> {
-	return new Promise((done) => {
+	return new Promise((resolve) => {
+		let settled = false;
+		const done = (result: Buffer | 'too-large' | 'cut') => {
+			if (settled) return;
+			settled = true;
+			resolve(result);
+		};
 		const declared = Number(req.headers['content-length']);
 		if (Number.isFinite(declared) && declared > max) return done('too-large');
 		const chunks: Buffer[] = [];
 		let size = 0;
-		let over = false;
-		req.on('data', (chunk: Buffer) => {
+		const onData = (chunk: Buffer) => {
 			size += chunk.length;
 			if (size > max) {
-				over = true;
-				req.destroy();
+				chunks.length = 0;
+				req.off('data', onData);
+				req.pause();
+				done('too-large');
 			} else chunks.push(chunk);
-		});
-		req.on('error', () => done(over ? 'too-large' : 'cut'));
+		};
+		req.on('data', onData);
+		req.on('error', () => done('cut'));
 		req.on('close', () => {
-			if (over) done('too-large');
-			else if (!req.complete) done('cut');
+			if (!req.complete) done('cut');
 		});
-		req.on('end', () => done(Buffer.concat(chunks)));
+		req.on('end', () => done(Buffer.concat(chunks, size)));
 	});
 }
 
 /** The handler; false when the path is not ours. */
 export function createBundleApi(ctx: BundleApiContext) {
 	const max = ctx.maxBytes ?? MAX_BUNDLE_BYTES;
+	let busy = false;
 	return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> => {
 		if (pathname !== BUNDLE_PATH) return false;
 		if (req.method !== 'POST') {
@@ -130,15 +148,37 @@ export function createBundleApi(ctx: BundleApiContext) {
 			refuse(res, 403, 'FORBIDDEN', `role ${check.claims.role} may not hand in bundles`);
 			return true;
 		}
+		if (busy) {
+			res.setHeader('connection', 'close');
+			res.setHeader('retry-after', '10');
+			refuse(res, 503, 'BUSY', 'another bundle is being imported');
+			return true;
+		}
+		busy = true;
+		try {
+			await handIn(req, res, check.claims.sub);
+		} finally {
+			busy = false;
+		}
+		return true;
+	};
+
+	async function handIn(req: IncomingMessage, res: ServerResponse, by: string): Promise<void> {
 		const body = await readFile(req, max);
 		if (body === 'too-large') {
 			res.setHeader('connection', 'close');
-			refuse(res, 413, 'BODY_TOO_LARGE', `bundles over HTTP are at most ${max} bytes`);
-			return true;
+			res.on('finish', () => req.destroy());
+			refuse(
+				res,
+				413,
+				'BODY_TOO_LARGE',
+				`bundles over HTTP are at most ${max} bytes; import a bigger one with "sitepass bundle import" on the stopped relay`
+			);
+			return;
 		}
 		if (body === 'cut') {
 			refuse(res, 400, 'BODY_INCOMPLETE', 'the upload was cut short');
-			return true;
+			return;
 		}
 		let passphrase: string | undefined;
 		const raw = req.headers['x-sitepass-passphrase'];
@@ -152,12 +192,12 @@ export function createBundleApi(ctx: BundleApiContext) {
 		try {
 			const result = await importBundle(ctx, body, { passphrase });
 			ctx.log(
-				`bundle: imported ${result.id.slice(0, 12)} from ${result.subject} (${result.docs.length} documents, ${result.docs.filter((d) => d.changed).length} changed), handed in by ${check.claims.sub}`
+				`bundle: imported ${result.id.slice(0, 12)} from ${result.subject} (${result.docs.length} documents, ${result.docs.filter((d) => d.changed).length} changed), handed in by ${by}`
 			);
 			sendJson(res, 200, { ok: true, result });
 		} catch (err) {
 			if (err instanceof BundleError) {
-				ctx.log(`bundle: refused from ${check.claims.sub}: ${err.message}`);
+				ctx.log(`bundle: refused from ${by}: ${err.message}`);
 				refuse(res, STATUS[err.code] ?? 400, err.code, err.message, err.doc);
 			} else {
 				ctx.log(`bundle: import failed: ${String((err as Error)?.stack ?? err)}`);
@@ -167,6 +207,5 @@ export function createBundleApi(ctx: BundleApiContext) {
 				});
 			}
 		}
-		return true;
-	};
+	}
 }
