@@ -29,7 +29,6 @@ import { BundleError, bundleParts, encodeBundle, openBundle } from './format';
 import { importBundle, pinnedKey } from './import';
 import { startSite } from './site.testing';
 
-const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const MONTH = monthOf(new Date());
 const EVENTS = eventsDoc('S1', MONTH);
 
@@ -66,8 +65,7 @@ function exportFromSite(options: { passphrase?: string; token?: string } = {}) {
 		storage: site.server.relay.storage,
 		keys: siteKeys(),
 		token: options.token ?? relayToken,
-		passphrase: options.passphrase,
-		scrypt: FAST_SCRYPT
+		passphrase: options.passphrase
 	});
 }
 
@@ -204,7 +202,7 @@ describe('offline bundle, site to headquarters', () => {
 		});
 		const keys = siteKeys();
 		const opened = openBundle(plain);
-		const parts = bundleParts(opened);
+		const parts = await bundleParts(opened);
 		const foreign = encodeBundle({
 			direction: 'site-to-hq',
 			orgId: hq.server.orgId,
@@ -242,7 +240,7 @@ describe('offline bundle, site to headquarters', () => {
 	it('refuses a forged claims part, a wrong token MAC, and a copy re-signed by another key', async () => {
 		const plain = exportFromSite().file;
 		const keys = siteKeys();
-		const parts = bundleParts(openBundle(plain));
+		const parts = await bundleParts(openBundle(plain));
 		const [head, payload, signature] = relayToken.split('.') as [string, string, string];
 		const encode = (token: string, k = keys) =>
 			encodeBundle({
@@ -438,7 +436,7 @@ describe('offline bundle, site to headquarters', () => {
 		const atSite = { relay: site.server.relay, keys: siteKeys(), orgId: site.server.orgId };
 
 		// The same content signed by any other key is not headquarters'.
-		const parts = bundleParts(openBundle(down.file));
+		const parts = await bundleParts(openBundle(down.file));
 		const other = loadOrCreateKeys(tempDir('sitepass-not-hq-')).keys;
 		const notHq = encodeBundle({
 			direction: 'hq-to-site',
@@ -547,7 +545,7 @@ describe('offline bundle, site to headquarters', () => {
 	it('refuses a bundle signed by another key for a pinned token, and a revoked token', async () => {
 		// Pinned by the previous test's import.
 		const other = loadOrCreateKeys(tempDir('sitepass-other-key-')).keys;
-		const parts = bundleParts(openBundle(exportFromSite().file));
+		const parts = await bundleParts(openBundle(exportFromSite().file));
 		const forged = encodeBundle({
 			direction: 'site-to-hq',
 			orgId: hq.server.orgId,

@@ -84,7 +84,6 @@ export interface ExportOptions {
 	/** Only what the receiver lacks, per its state vectors; documents it lacks go whole. */
 	since?: StateVectors;
 	now?: Date;
-	scrypt?: { N: number; r: number; p: number };
 	/**
 	 * 'site-to-hq' (default): at the site, signed with the site relay's key. 'hq-to-site': at
 	 * headquarters, signed with HQ's key, the same documents for the site the token names (the org
@@ -135,8 +134,7 @@ export function exportBundle(options: ExportOptions): ExportResult {
 		publicKeySpki: options.keys.publicKeySpki,
 		parts,
 		passphrase: options.passphrase,
-		createdAt,
-		scrypt: options.scrypt
+		createdAt
 	});
 	return {
 		file,

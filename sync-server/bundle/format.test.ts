@@ -1,9 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { BundleError, bundleParts, encodeBundle, MAGIC, openBundle } from './format';
-
-const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+import { BundleError, bundleParts, encodeBundle, MAGIC, openBundle, SCRYPT } from './format';
 
 function keys() {
 	const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -19,7 +17,7 @@ function docState(text: string): Uint8Array {
 	return Y.encodeStateAsUpdate(doc);
 }
 
-function bundle(passphrase?: string, k = keys()) {
+function bundle(passphrase?: string, k = keys(), scrypt?: { N: number; r: number; p: number }) {
 	return encodeBundle({
 		direction: 'site-to-hq',
 		orgId: 'org-test',
@@ -30,7 +28,7 @@ function bundle(passphrase?: string, k = keys()) {
 			{ name: 'site:S1:control', data: docState('second') }
 		],
 		passphrase,
-		scrypt: FAST_SCRYPT
+		scrypt
 	});
 }
 
@@ -44,14 +42,24 @@ function code(fn: () => unknown): string {
 	return 'none';
 }
 
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+	try {
+		await promise;
+	} catch (err) {
+		if (err instanceof BundleError) return err.code;
+		throw err;
+	}
+	return 'none';
+}
+
 describe('bundle format', () => {
-	it('round-trips documents with their names, sizes and checksums', () => {
+	it('round-trips documents with their names, sizes and checksums', async () => {
 		const file = bundle();
 		expect(file.subarray(0, 8).equals(MAGIC)).toBe(true);
 		const opened = openBundle(file);
 		expect(opened.header.docs.map((d) => d.name)).toEqual(['blacklist', 'site:S1:control']);
 		expect(opened.header.encryption).toBeNull();
-		const parts = bundleParts(opened);
+		const parts = await bundleParts(opened);
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, parts[0]!.data);
 		expect(doc.getMap('entries').get('a')).toEqual({ schema: 1, text: 'secret-name-张三' });
@@ -74,14 +82,15 @@ describe('bundle format', () => {
 		expect(code(() => openBundle(Buffer.from('not a bundle at all')))).toBe('BUNDLE_MALFORMED');
 	});
 
-	it('encrypts the payload: content unreadable without the passphrase, a wrong one is named', () => {
+	it('encrypts the payload: content unreadable without the passphrase, a wrong one is named', async () => {
 		const file = bundle('correct horse');
 		expect(file.includes(Buffer.from('secret-name'))).toBe(false);
 		const opened = openBundle(file);
 		expect(opened.header.encryption?.alg).toBe('aes-256-gcm');
-		expect(code(() => bundleParts(opened))).toBe('BUNDLE_PASSPHRASE_NEEDED');
-		expect(code(() => bundleParts(opened, 'wrong horse'))).toBe('BUNDLE_PASSPHRASE_WRONG');
-		const parts = bundleParts(opened, 'correct horse');
+		expect(opened.header.encryption).toMatchObject(SCRYPT);
+		expect(await codeOf(bundleParts(opened))).toBe('BUNDLE_PASSPHRASE_NEEDED');
+		expect(await codeOf(bundleParts(opened, 'wrong horse'))).toBe('BUNDLE_PASSPHRASE_WRONG');
+		const parts = await bundleParts(opened, 'correct horse');
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, parts[1]!.data);
 		expect(doc.getMap('entries').get('a')).toEqual({ schema: 1, text: 'second' });
@@ -92,5 +101,18 @@ describe('bundle format', () => {
 		const copy = Buffer.from(file);
 		copy[copy.length - 20] = copy[copy.length - 20]! ^ 0x80;
 		expect(code(() => openBundle(copy))).toBe('BUNDLE_TAMPERED');
+	});
+
+	it('refuses a signed header naming other scrypt parameters, before deriving any key', () => {
+		for (const cost of [
+			{ N: 1024, r: 8, p: 1 }, // cheaper: weakens the passphrase
+			{ N: 1 << 15, r: 8, p: 2 },
+			{ N: 1 << 15, r: 16, p: 1 } // dearer: would make the importing relay spend more
+		]) {
+			const file = bundle('pw', keys(), cost);
+			expect(code(() => openBundle(file))).toBe('BUNDLE_ENCRYPTION');
+		}
+		// The same bundle with SitePass's parameters opens.
+		expect(openBundle(bundle('pw', keys(), { ...SCRYPT })).header.encryption).toMatchObject(SCRYPT);
 	});
 });

@@ -18,7 +18,8 @@
 // part with its own private key (Ed25519 signatures are deterministic) and checks the MAC. A copy of
 // the file gives neither a usable token nor a way to make a bundle with another header (another
 // exporter key to pin, other documents). With a passphrase the payload is AES-256-GCM ciphertext under a key
-// from scrypt; salt, nonce and scrypt cost are in the (signed) header. Document names and sizes
+// from scrypt with fixed parameters (SCRYPT; a header naming others is refused, so a file cannot
+// make the importing relay spend what it chooses); salt and nonce are in the (signed) header. Document names and sizes
 // stay readable in the header so the receiver can refuse a bundle before asking for a passphrase.
 import {
 	createCipheriv,
@@ -27,6 +28,7 @@ import {
 	createHmac,
 	createPublicKey,
 	randomBytes,
+	scrypt,
 	scryptSync,
 	sign,
 	timingSafeEqual,
@@ -46,9 +48,12 @@ const SIGNATURE_BYTES = 64;
 const MAC_BYTES = 32;
 /** What the token MAC covers besides the header's digest. */
 const MAC_DOMAIN = Buffer.from('sitepass-bundle-token-mac-v2\n', 'utf8');
-/** scrypt cost: N = 2^15, r = 8 (32 MiB, about 0.1 s here), p = 1. */
+/**
+ * scrypt cost: N = 2^15, r = 8 (32 MiB, about 0.1 s here), p = 1. The only parameters a bundle
+ * may name: the importer refuses others before deriving anything.
+ */
 export const SCRYPT = { N: 1 << 15, r: 8, p: 1 } as const;
-const SCRYPT_MAXMEM = 256 * 1024 * 1024;
+const SCRYPT_MAXMEM = 64 * 1024 * 1024;
 const GCM_TAG_BYTES = 16;
 /** Bound to the ciphertext, so a payload cannot be moved into a bundle of another kind. */
 const GCM_AAD = Buffer.from('sitepass-bundle-payload-v1', 'utf8');
@@ -117,6 +122,7 @@ export type BundleErrorCode =
 	| 'BUNDLE_TAMPERED'
 	| 'BUNDLE_SIGNATURE'
 	| 'BUNDLE_PASSPHRASE_NEEDED'
+	| 'BUNDLE_ENCRYPTION'
 	| 'BUNDLE_PASSPHRASE_WRONG'
 	| 'BUNDLE_OTHER_ORG'
 	| 'BUNDLE_TOKEN_INVALID'
@@ -146,8 +152,31 @@ export function publicKeyFromSpki(spki: string): KeyObject | null {
 	}
 }
 
-function deriveKey(passphrase: string, salt: Buffer, cost: { N: number; r: number; p: number }) {
-	return scryptSync(passphrase.normalize('NFC'), salt, 32, { ...cost, maxmem: SCRYPT_MAXMEM });
+/** The export side (the CLI, never a serving relay): synchronous. */
+function deriveKeySync(
+	passphrase: string,
+	salt: Buffer,
+	cost: { N: number; r: number; p: number }
+) {
+	return scryptSync(passphrase.normalize('NFC'), salt, 32, { ...cost, maxmem: 4 * SCRYPT_MAXMEM });
+}
+
+/** The import side (also a serving relay): on libuv's thread pool, off the event loop. */
+function deriveKey(passphrase: string, salt: Buffer): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		scrypt(
+			passphrase.normalize('NFC'),
+			salt,
+			32,
+			{ ...SCRYPT, maxmem: SCRYPT_MAXMEM },
+			(err, key) => (err ? reject(err) : resolve(key))
+		);
+	});
+}
+
+/** Whether a header's scrypt parameters are exactly SCRYPT. */
+function isOurScrypt(e: { N: number; r: number; p: number }): boolean {
+	return e.N === SCRYPT.N && e.r === SCRYPT.r && e.p === SCRYPT.p;
 }
 
 /** A token's claims part (`header.payload`) and signature bytes; null when it is not a JWT. */
@@ -176,7 +205,7 @@ export interface EncodeInput {
 	parts: { name: string; data: Uint8Array; diff?: boolean }[];
 	passphrase?: string;
 	createdAt?: Date;
-	/** Tests may lower scrypt's cost; the header records whatever was used. */
+	/** Only for tests of the refusal: other scrypt parameters, which no importer accepts. */
 	scrypt?: { N: number; r: number; p: number };
 }
 
@@ -192,7 +221,11 @@ export function encodeBundle(input: EncodeInput): Buffer {
 		const cost = input.scrypt ?? SCRYPT;
 		const salt = randomBytes(16);
 		const nonce = randomBytes(12);
-		const cipher = createCipheriv('aes-256-gcm', deriveKey(input.passphrase, salt, cost), nonce);
+		const cipher = createCipheriv(
+			'aes-256-gcm',
+			deriveKeySync(input.passphrase, salt, cost),
+			nonce
+		);
 		cipher.setAAD(GCM_AAD);
 		payload = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
 		encryption = {
@@ -331,6 +364,13 @@ export function openBundle(file: Uint8Array): OpenedBundle {
 			'The bundle content does not match its signed checksum: the file was altered or copied incompletely.'
 		);
 	}
+	if (header.encryption && !isOurScrypt(header.encryption)) {
+		const e = header.encryption;
+		throw new BundleError(
+			'BUNDLE_ENCRYPTION',
+			`The bundle's key derivation uses scrypt N=${e.N}, r=${e.r}, p=${e.p}; SitePass uses only N=${SCRYPT.N}, r=${SCRYPT.r}, p=${SCRYPT.p}. Export it again with SitePass.`
+		);
+	}
 	const partsTotal = header.docs.reduce((n, d) => n + d.bytes, 0);
 	const expected = header.encryption ? partsTotal + GCM_TAG_BYTES : partsTotal;
 	if (expected !== payload.length) {
@@ -345,10 +385,10 @@ export function openBundle(file: Uint8Array): OpenedBundle {
  * The documents' parts, decrypted when needed, each checked against its SHA-256 in the signed
  * header.
  */
-export function bundleParts(
+export async function bundleParts(
 	bundle: OpenedBundle,
 	passphrase?: string
-): { name: string; data: Uint8Array; diff: boolean }[] {
+): Promise<{ name: string; data: Uint8Array; diff: boolean }[]> {
 	const { header } = bundle;
 	let plain = bundle.payload;
 	if (header.encryption) {
@@ -361,8 +401,9 @@ export function bundleParts(
 		const e = header.encryption;
 		const body = bundle.payload.subarray(0, bundle.payload.length - GCM_TAG_BYTES);
 		const tag = bundle.payload.subarray(bundle.payload.length - GCM_TAG_BYTES);
+		if (!isOurScrypt(e)) throw new Error('unreachable: openBundle refuses other scrypt parameters');
+		const key = await deriveKey(passphrase, Buffer.from(e.salt, 'base64url'));
 		try {
-			const key = deriveKey(passphrase, Buffer.from(e.salt, 'base64url'), e);
 			const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(e.nonce, 'base64url'));
 			decipher.setAAD(GCM_AAD);
 			decipher.setAuthTag(tag);

@@ -40,6 +40,8 @@ export const BUNDLE_MESSAGES_ZH: Record<
 		'数据包内容与签名的校验值不符：文件在导出后被改动或复制不完整。请重新从现场导出。',
 	BUNDLE_SIGNATURE: '数据包签名无效：文件在导出后被改动。请重新从现场导出。',
 	BUNDLE_PASSPHRASE_NEEDED: '数据包已加密，请提供导出时设置的口令。',
+	BUNDLE_ENCRYPTION:
+		'数据包的加密参数不是 SitePass 使用的参数，已拒绝（不会为它计算密钥）。请在现场用 SitePass 重新导出。',
 	BUNDLE_PASSPHRASE_WRONG: '口令错误，无法解密数据包。请向导出人员核对口令。',
 	BUNDLE_OTHER_ORG: '数据包属于另一个组织，不能导入本中继。',
 	BUNDLE_TOKEN_INVALID:

@@ -186,7 +186,7 @@ export async function importBundle(
 	const bundle = openBundle(file);
 	if (bundle.header.direction === 'hq-to-site') return importFromHq(target, bundle, options);
 	const claims = checkBundleToken(target, bundle);
-	const parts = bundleParts(bundle, options.passphrase);
+	const parts = await bundleParts(bundle, options.passphrase);
 	for (const part of parts) {
 		if (!parseDocName(part.name)) {
 			throw new BundleError('BUNDLE_MALFORMED', `${part.name} is not a document name.`, part.name);
@@ -325,7 +325,7 @@ export async function importFromHq(
 			'The relay token in the bundle has been revoked; the bundle is refused.'
 		);
 	}
-	const parts = bundleParts(bundle, options.passphrase);
+	const parts = await bundleParts(bundle, options.passphrase);
 	for (const part of parts) {
 		if (!parseDocName(part.name)) {
 			throw new BundleError('BUNDLE_MALFORMED', `${part.name} is not a document name.`, part.name);
