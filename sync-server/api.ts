@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import * as v from 'valibot';
 import type * as Y from 'yjs';
-import type { Claims } from '../src/lib/data/access';
+import { principalConfinedTo, relayOrgRefusal, type Claims } from '../src/lib/data/access';
 import { parseEnrolmentRequest, parseTtl } from '../src/lib/data/claims';
 import { Device, OrgMeta, Principal, Revoked } from '../src/lib/data/org';
 import { checkRecord, readRecord } from '../src/lib/data/records';
@@ -196,9 +196,27 @@ export function createApi(ctx: ApiContext) {
 	 * the relay notices after the change is stored and writes `revokedAt` on every binding of theirs
 	 * that has none. Enabling them again does not bring the keys back: they enrol anew for a new key.
 	 */
+	/**
+	 * At a federated site: whether headquarters takes this relay's revocation of `binding` (a key of
+	 * another site's or of HQ's people is HQ's to revoke; its own relay does so). Elsewhere: true.
+	 */
+	function upstreamMayRevoke(binding: KeyBinding, at: string): boolean {
+		const up = relay.upstreamClaims;
+		if (!up) return true;
+		const change = {
+			map: 'keys',
+			key: binding.id,
+			action: 'update' as const,
+			previous: binding,
+			value: { ...binding, revokedAt: at }
+		};
+		return relayOrgRefusal(up, change, relay.orgView()) === null;
+	}
+
 	function revokeKeysOfDisabled(): void {
 		const org = relay.orgDoc();
-		const stale = outdated(org);
+		const now = iso(Date.now());
+		const stale = (b: KeyBinding) => outdated(org)(b) && upstreamMayRevoke(b, now);
 		const pending = [...org.getMap('keys').values()].some((raw) => {
 			const read = readRecord(KeyBinding, raw);
 			return read.ok && !read.record.revokedAt && stale(read.record);
@@ -207,7 +225,8 @@ export function createApi(ctx: ApiContext) {
 		const at = iso(Date.now());
 		let count = 0;
 		relay.write('org', (doc) => {
-			count = setRevokedAt(doc, outdated(doc), at);
+			const stale = outdated(doc);
+			count = setRevokedAt(doc, (b) => stale(b) && upstreamMayRevoke(b, at), at);
 		});
 		if (count) ctx.log(`revoked ${count} signing key(s) of disabled users or changed roles`);
 	}
@@ -384,6 +403,19 @@ export function createApi(ctx: ApiContext) {
 			createdAt: existing.ok ? existing.record.createdAt : iso(now),
 			...(existing.ok && existing.record.disabled ? { disabled: true } : {})
 		});
+		const up = relay.upstreamClaims;
+		if (
+			up &&
+			(!principalConfinedTo(principal, up.sites ?? [], relay.orgView()) ||
+				(existing.ok && !principalConfinedTo(existing.record, up.sites ?? [], relay.orgView())))
+		) {
+			// HQ would refuse the record as this relay's upload (access.ts relayOrgRefusal).
+			throw new HttpError(
+				403,
+				'OUTSIDE_FEDERATED_SITES',
+				`此工地已接入总部：这里只能登记本工地（${(up.sites ?? []).join('、')}）的人员、门岗和承包商管理员；其他工地、总部人员和管理员由总部登记`
+			);
+		}
 		relay.write('org', (doc) => doc.getMap('users').set(sub, principal));
 		const ttl = request.ttl ? parseTtl(request.ttl)! : DEFAULT_TOKEN_TTL_SECONDS;
 		const { code, expiresAt } = createEnrolmentCode(data.storage, principal, ttl, admin.sub, now);
@@ -415,7 +447,11 @@ export function createApi(ctx: ApiContext) {
 			const revoked = doc.getMap('revoked');
 			if (!revoked.has(body.jti)) revoked.set(body.jti, record);
 			// The keys that came with this token stop signing from now on.
-			keysRevoked = setRevokedAt(doc, (b) => b.jti === body.jti, record.at);
+			keysRevoked = setRevokedAt(
+				doc,
+				(b) => b.jti === body.jti && upstreamMayRevoke(b, record.at),
+				record.at
+			);
 		});
 		ctx.log(
 			`revoked jti=${body.jti} by ${admin.sub}` + (keysRevoked ? ` (${keysRevoked} key)` : '')

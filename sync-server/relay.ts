@@ -18,6 +18,7 @@ import {
 	authorizeChange,
 	docAccess,
 	DOC_MAPS,
+	FEDERATED_ORG_REFUSAL,
 	type Claims,
 	type DocAccess,
 	type OrgView
@@ -69,6 +70,12 @@ export interface RelayOptions {
 	pendingTimeoutMs: number;
 	/** Interval of WebSocket pings; a socket that missed one pong is dropped. */
 	pingIntervalMs: number;
+	/**
+	 * A federated site relay: the claims of its upstream (`relay`) token. Its own devices' org
+	 * changes that those claims could not make at headquarters are refused here (HQ would refuse
+	 * them forever as uploads).
+	 */
+	upstreamClaims?: Claims | null;
 }
 
 /** rw: reads and writes; r: read-only; w: write-only (sends changes, never receives content). */
@@ -260,6 +267,11 @@ export class Relay {
 
 	get storage(): Storage {
 		return this.opts.storage;
+	}
+
+	/** The upstream token's claims when this is a federated site relay, else null. */
+	get upstreamClaims(): Claims | null {
+		return this.opts.upstreamClaims ?? null;
 	}
 
 	/** The live org document (read it, never write it directly: use `write`). */
@@ -908,6 +920,17 @@ export class Relay {
 					reason: refused.code,
 					detail: refused.map ? `${refused.map}/${refused.key ?? ''}` : holder.name
 				};
+			}
+			const upstream = this.opts.upstreamClaims;
+			if (upstream && claims.role !== 'relay' && holder.ref.kind === 'org') {
+				// Federated: the org goes up as this relay's write; what HQ would refuse stays out.
+				const above = authorizeChange(upstream, holder.ref, change, org);
+				if (above)
+					return {
+						close: CLOSE.FORBIDDEN,
+						reason: above.code,
+						detail: `${change.map}/${change.key} ${FEDERATED_ORG_REFUSAL}`
+					};
 			}
 		}
 		const bad = badPaths[0];

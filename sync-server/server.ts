@@ -9,7 +9,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { Claims } from '../src/lib/data/access';
+import { siteAdminId, type Claims } from '../src/lib/data/access';
 import { OrgMeta } from '../src/lib/data/org';
 import { checkRecord, readRecord } from '../src/lib/data/records';
 import { createApi, sendJson } from './api';
@@ -139,6 +139,7 @@ function lanAddress(): string | undefined {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
 	const log = options.log ?? ((line: string) => console.log(line));
 	let federation: { orgId: string; firstAdminId: string } | undefined;
+	let federatedAs: Claims | null = null;
 	if (options.upstream) {
 		// Checked before the data folder is touched: a bad URL or token changes nothing.
 		if (!parseUpstreamUrl(options.upstream.url))
@@ -148,10 +149,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 		const up = upstreamClaims(options.upstream.token);
 		if (!up.ok) throw new Error(up.message);
 		// The org is HQ's (its id is the token's issuer); this site's first admin is its own.
-		federation = {
-			orgId: up.claims.iss,
-			firstAdminId: `admin-${up.claims.sites![0]}`.slice(0, 64)
-		};
+		federation = { orgId: up.claims.iss, firstAdminId: siteAdminId(up.claims.sites![0]!) };
+		federatedAs = up.claims;
 	}
 	const data = openDataDir(options.dataDir, { orgName: options.orgName, lock: true, federation });
 	let relay: Relay | undefined;
@@ -164,7 +163,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 			maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
 			compactAfter: options.compactAfter ?? 500,
 			pendingTimeoutMs: options.pendingTimeoutMs ?? 10_000,
-			pingIntervalMs: options.pingIntervalMs ?? 30_000
+			pingIntervalMs: options.pingIntervalMs ?? 30_000,
+			upstreamClaims: federatedAs
 		});
 		// A federated site relay takes HQ's org meta (it comes down) and never writes its own.
 		if (!federation) ensureOrgMeta(relay, data.orgId, data.keys.publicKeySpki, options.orgName);

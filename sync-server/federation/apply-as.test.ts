@@ -64,7 +64,7 @@ describe('relay role', () => {
 		expect(docAccess(c, 'contractor:C2', org).read).toBe(false);
 	});
 
-	it('forwards others’ changes and relay findings, never org.meta or nested types', () => {
+	it('forwards others’ changes and relay findings, never org.meta, others’ keys or nested types', () => {
 		const org = relay.server.relay.orgView();
 		const c = claims({});
 		const events = parseDocName('site:S1:events:2026-03')!;
@@ -77,8 +77,12 @@ describe('relay role', () => {
 		expect(authorizeChange(c, events, del, org)).toBeNull();
 		expect(authorizeChange(c, events, stamp, org)).toBeNull();
 		const orgRef = parseDocName('org')!;
+		// In the org: revocations are added; a key binding only for a principal of its own sites
+		// (access.test.ts has the cases), so a binding HQ cannot judge is refused.
+		const revoked = { map: 'revoked', key: 'jti-1', action: 'add' as const, value: {} };
+		expect(authorizeChange(c, orgRef, revoked, org)).toBeNull();
 		const keys = { map: 'keys', key: 'k1', action: 'add' as const, value: {} };
-		expect(authorizeChange(c, orgRef, keys, org)).toBeNull();
+		expect(authorizeChange(c, orgRef, keys, org)?.code).toBe('INVALID_RECORD');
 		const meta = { map: 'meta', key: 'org', action: 'update' as const, value: {} };
 		expect(authorizeChange(c, orgRef, meta, org)?.code).toBe('READ_ONLY');
 		expect(authorizeChange(c, events, { ...stamp, nested: true }, org)?.code).toBe('NESTED_TYPE');

@@ -115,6 +115,18 @@ describe('federation', () => {
 		await gateA.synced();
 		const attA = records.attendance('WA1');
 		gateA.map('attendance').set(attA.id, attA);
+		// Enrolment at A writes the user with its key (HQ takes keys of A's own people only).
+		a.server.relay.write('org', (doc) =>
+			doc.getMap('users').set('lead-S1', {
+				schema: 1,
+				id: 'lead-S1',
+				name: '项目负责人',
+				role: 'staff',
+				staffRole: 'project_lead',
+				sites: ['S1'],
+				createdAt: new Date().toISOString()
+			})
+		);
 		const signer = registerKey(a.server, 'lead-S1', { staffRole: 'project_lead', sites: ['S1'] });
 		const decision = await signDecision(signer, {
 			site: 'S1',
@@ -322,6 +334,93 @@ describe('federation', () => {
 			Y.encodeStateAsUpdate(doc)
 		);
 		expect(refused?.reason).toBe('FORBIDDEN_DOC');
+	}, 30_000);
+
+	it('refuses at the site its own admin’s org edits HQ would refuse; nothing goes up', async () => {
+		const adminA = token(a.server, { role: 'admin', sub: 'admin-S1' });
+		const at = new Date().toISOString();
+		const edits: [string, string, unknown][] = [
+			// Its site added to another site's contractor (to read that contractor's document at HQ).
+			[
+				'contractors',
+				'C2',
+				{ schema: 1, id: 'C2', name: 'C2', sites: ['S2', 'S1'], createdAt: at }
+			],
+			[
+				'sites',
+				'S9',
+				{ schema: 1, id: 'S9', name: 'S9', kind: 'other', timeZone: 'Asia/Shanghai', createdAt: at }
+			],
+			['settings', 'scorecard', { schema: 1 }],
+			// HQ's own admin, disabled from a site.
+			[
+				'users',
+				'hq-admin',
+				{
+					schema: 1,
+					id: 'hq-admin',
+					name: 'x',
+					role: 'admin',
+					sites: [],
+					createdAt: at,
+					disabled: true
+				}
+			]
+		];
+		for (const [map, key, value] of edits) {
+			const org = open(a, 'org', adminA);
+			await org.synced();
+			org.map(map).set(key, value);
+			const { reason } = await org.closed;
+			expect(reason).toMatch(new RegExp(`^(READ_ONLY|NOT_OWN_RECORD) ${map}/${key} `));
+			expect(reason).toContain('此工地已接入总部：工地、承包商和规则由总部管理');
+			expect(
+				a.server.relay.read('org', (d) => d.getMap(map).has(key) && map !== 'contractors')
+			).toBe(false);
+		}
+		expect(a.server.relay.orgView().contractorSites('C2')).toEqual(['S2']);
+		// Its own staff it still manages, and that reaches HQ.
+		const org = open(a, 'org', adminA);
+		await org.synced();
+		org.map('users').set('gate-S1-2', {
+			schema: 1,
+			id: 'gate-S1-2',
+			name: '二号门',
+			role: 'gate',
+			sites: ['S1'],
+			createdAt: at
+		});
+		await waitFor(
+			() => hq.server.relay.read('org', (d) => d.getMap('users').has('gate-S1-2')),
+			'the gate at HQ',
+			10_000
+		);
+		expect(org.closedWith).toBeNull();
+		expect(hq.server.relay.orgView().contractorSites('C2')).toEqual(['S2']);
+		expect(hq.server.relay.read('org', (d) => d.getMap('sites').has('S9'))).toBe(false);
+		// Enrolment at the site: its own people only.
+		const enrol = (body: unknown) =>
+			fetch(`${a.server.url}/api/enrolments`, {
+				method: 'POST',
+				headers: { authorization: `Bearer ${adminA}`, 'content-type': 'application/json' },
+				body: JSON.stringify(body)
+			}).then(async (r) => ({ status: r.status, body: await r.json() }));
+		const outside = await enrol({
+			role: 'staff',
+			staffRole: 'director',
+			name: '总监',
+			sites: ['S2']
+		});
+		expect(outside.status).toBe(403);
+		expect(outside.body.error.message).toMatch(/^此工地已接入总部/);
+		expect((await enrol({ role: 'admin', sub: 'admin-2', name: '管理员' })).status).toBe(403);
+		expect(
+			(await enrol({ role: 'staff', staffRole: 'safety', name: '安全员', sites: ['S1'] })).status
+		).toBe(201);
+		// No link was refused by HQ on the way.
+		expect(a.server.upstream!.status().docs.every((d) => !d.lastError?.startsWith('refused'))).toBe(
+			true
+		);
 	}, 30_000);
 
 	it('loses nothing when HQ restarts mid-stream', async () => {

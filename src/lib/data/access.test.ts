@@ -351,3 +351,191 @@ describe('authorizeChange: record paths', () => {
 		);
 	});
 });
+
+describe('authorizeChange: a federated site relay’s writes to the org', () => {
+	const users: Record<string, unknown> = {
+		'lead-S1': { id: 'lead-S1', role: 'staff', staffRole: 'project_lead', sites: ['S1'] },
+		'lead-S2': { id: 'lead-S2', role: 'staff', staffRole: 'project_lead', sites: ['S2'] },
+		'lead-S12': { id: 'lead-S12', role: 'staff', staffRole: 'director', sites: ['S1', 'S2'] },
+		'admin-S1': { id: 'admin-S1', role: 'admin', sites: [] },
+		'admin-hq': { id: 'admin-hq', role: 'admin', sites: [] },
+		'ca-C1': { id: 'ca-C1', role: 'contractor', contractor: 'C1', sites: [] },
+		'ca-C2': { id: 'ca-C2', role: 'contractor', contractor: 'C2', sites: [] }
+	};
+	const fedOrg: OrgView = { ...org, principal: (id) => users[id] };
+	const relayS1 = claims({ role: 'relay', sub: 'relay-S1', sites: ['S1'] });
+	const can = (change: RecordChange) =>
+		authorizeChange(relayS1, { kind: 'org' }, change, fedOrg)?.code ?? null;
+	const add = (map: string, key: string, value: unknown): RecordChange => ({
+		map,
+		key,
+		action: 'add',
+		value
+	});
+	const update = (map: string, key: string, previous: unknown, value: unknown): RecordChange => ({
+		map,
+		key,
+		action: 'update',
+		previous,
+		value
+	});
+	const binding = (id: string, principal: string, extra: Record<string, unknown> = {}) => ({
+		schema: 1,
+		id,
+		principal,
+		publicKey: 'k'.repeat(43),
+		role: 'staff',
+		staffRole: 'project_lead',
+		sites: ['S1'],
+		validFrom: '2026-01-01T00:00:00.000Z',
+		registeredBy: 'admin-S1',
+		...extra
+	});
+
+	it('refuses sites, contractors, settings and the org’s identity', () => {
+		expect(can(add('sites', 'S9', { id: 'S9' }))).toBe('READ_ONLY');
+		// Adding its site to another contractor (to read that contractor's document at HQ).
+		expect(
+			can(
+				update('contractors', 'C2', { id: 'C2', sites: ['S2'] }, { id: 'C2', sites: ['S2', 'S1'] })
+			)
+		).toBe('READ_ONLY');
+		expect(can(add('settings', 'scorecard', { schema: 1 }))).toBe('READ_ONLY');
+		expect(can(add('meta', 'org', { id: 'evil' }))).toBe('READ_ONLY');
+	});
+
+	it('adds revocations, never removes or changes one (un-revoking a stolen HQ token)', () => {
+		expect(can(add('revoked', 'jti-1', { schema: 1, jti: 'jti-1' }))).toBeNull();
+		expect(can({ map: 'revoked', key: 'jti-hq', action: 'delete' })).toBe('APPEND_ONLY');
+		expect(can(update('revoked', 'jti-hq', { jti: 'jti-hq' }, { jti: 'x' }))).toBe('APPEND_ONLY');
+	});
+
+	it('manages its own site’s staff, gates, contractor admins and its own first admin', () => {
+		expect(can(add('users', 'lead-S1', users['lead-S1']))).toBeNull();
+		expect(can(add('users', 'admin-S1', users['admin-S1']))).toBeNull();
+		expect(can(add('users', 'ca-C1', users['ca-C1']))).toBeNull();
+		const gate = { id: 'g1', role: 'gate', sites: ['S1'] };
+		expect(can(add('users', 'g1', gate))).toBeNull();
+		expect(can(update('users', 'g1', gate, { ...gate, disabled: true }))).toBeNull();
+		expect(
+			can(add('devices', 'jti-d1', { schema: 1, id: 'jti-d1', principal: 'lead-S1', name: 'x' }))
+		).toBeNull();
+		expect(can(add('keys', 'k1', binding('k1', 'lead-S1')))).toBeNull();
+		expect(
+			can(
+				add(
+					'keys',
+					'k2',
+					binding('k2', 'admin-S1', { role: 'admin', staffRole: undefined, sites: [] })
+				)
+			)
+		).toBeNull();
+		const revokedAt = '2026-02-01T00:00:00.000Z';
+		expect(
+			can(update('keys', 'k1', binding('k1', 'lead-S1'), binding('k1', 'lead-S1', { revokedAt })))
+		).toBeNull();
+		// HQ moved the user to S2 meanwhile: the site may still revoke the S1 binding it made.
+		expect(
+			can(update('keys', 'k3', binding('k3', 'lead-S2'), binding('k3', 'lead-S2', { revokedAt })))
+		).toBeNull();
+	});
+
+	it('refuses re-enabling, changing or taking over users of other sites and of HQ', () => {
+		const disabled = { ...users['lead-S2']!, disabled: true } as Record<string, unknown>;
+		expect(can(update('users', 'lead-S2', disabled, { ...disabled, disabled: false }))).toBe(
+			'NOT_OWN_RECORD'
+		);
+		// Moving HQ's or another site's user into its own site: the old value is not its own.
+		expect(
+			can(
+				update('users', 'lead-S2', users['lead-S2'], {
+					...(users['lead-S1'] as object),
+					id: 'lead-S2'
+				})
+			)
+		).toBe('NOT_OWN_RECORD');
+		expect(
+			can(
+				update('users', 'admin-hq', users['admin-hq'], {
+					id: 'admin-hq',
+					role: 'admin',
+					sites: [],
+					disabled: true
+				})
+			)
+		).toBe('NOT_OWN_RECORD');
+		expect(can(add('users', 'lead-S12', users['lead-S12']))).toBe('NOT_OWN_RECORD');
+		expect(can(add('users', 'x', { id: 'x', role: 'hq', sites: ['S1'] }))).toBe('NOT_OWN_RECORD');
+		expect(can(add('users', 'x', { id: 'x', role: 'admin', sites: ['S1'] }))).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(add('users', 'x', { id: 'x', role: 'integration', sites: ['S1'] }))).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(can(add('users', 'x', { id: 'x', role: 'relay', sites: ['S1'] }))).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(
+			can(add('users', 'x', { id: 'x', role: 'staff', staffRole: 'director', sites: [] }))
+		).toBe('NOT_OWN_RECORD');
+		expect(can(add('users', 'ca-C2', users['ca-C2']))).toBe('NOT_OWN_RECORD');
+		// A record under another principal's key (disabling HQ's admin by a look-alike record).
+		expect(can(add('users', 'admin-hq', { ...users['lead-S1']!, disabled: true }))).toBe(
+			'INVALID_RECORD'
+		);
+		expect(can({ map: 'users', key: 'lead-S1', action: 'delete' })).toBe('APPEND_ONLY');
+	});
+
+	it('refuses devices and signing keys of principals outside its sites', () => {
+		expect(
+			can(add('devices', 'jti-d2', { schema: 1, id: 'jti-d2', principal: 'admin-hq', name: 'x' }))
+		).toBe('NOT_OWN_RECORD');
+		expect(
+			can(add('devices', 'jti-d3', { schema: 1, id: 'jti-d3', principal: 'nobody', name: 'x' }))
+		).toBe('NOT_OWN_RECORD');
+		// A key for another site's principal, for HQ's admin, or with sites beyond its own.
+		expect(can(add('keys', 'k4', binding('k4', 'lead-S2', { sites: ['S2'] })))).toBe(
+			'NOT_OWN_RECORD'
+		);
+		expect(
+			can(
+				add(
+					'keys',
+					'k5',
+					binding('k5', 'admin-hq', { role: 'admin', staffRole: undefined, sites: [] })
+				)
+			)
+		).toBe('NOT_OWN_RECORD');
+		expect(can(add('keys', 'k6', binding('k6', 'lead-S1', { sites: ['S1', 'S2'] })))).toBe(
+			'NOT_OWN_RECORD'
+		);
+		// A role the principal does not hold (a director's key for a project lead).
+		expect(can(add('keys', 'k7', binding('k7', 'lead-S1', { staffRole: 'director' })))).toBe(
+			'NOT_OWN_RECORD'
+		);
+		// A binding is only revoked: no un-revoking, no new sites, no removal.
+		const revoked = binding('k1', 'lead-S1', { revokedAt: '2026-02-01T00:00:00.000Z' });
+		expect(can(update('keys', 'k1', revoked, binding('k1', 'lead-S1')))).toBe('READ_ONLY');
+		expect(
+			can(
+				update('keys', 'k1', binding('k1', 'lead-S1'), binding('k1', 'lead-S1', { sites: ['S2'] }))
+			)
+		).toBe('READ_ONLY');
+		expect(can({ map: 'keys', key: 'k1', action: 'delete' })).toBe('APPEND_ONLY');
+		// Revoking HQ's admin's key (its sites are empty: not the site's to judge).
+		const hqKey = binding('k8', 'admin-hq', { role: 'admin', staffRole: undefined, sites: [] });
+		expect(
+			can(update('keys', 'k8', hqKey, { ...hqKey, revokedAt: '2026-02-01T00:00:00.000Z' }))
+		).toBe('NOT_OWN_RECORD');
+	});
+
+	it('without a principal lookup, refuses devices and keys (cannot judge them)', () => {
+		const bare = authorizeChange(
+			relayS1,
+			{ kind: 'org' },
+			add('devices', 'jti-d1', { schema: 1, id: 'jti-d1', principal: 'lead-S1', name: 'x' }),
+			org
+		);
+		expect(bare?.code).toBe('NOT_OWN_RECORD');
+	});
+});

@@ -41,6 +41,11 @@ export interface Claims {
 export interface OrgView {
 	/** Sites where a contractor works; undefined for an unknown contractor. */
 	contractorSites(contractorId: string): readonly string[] | undefined;
+	/**
+	 * A user, gate or integration as `org.users` lists it (raw, unvalidated); undefined when unknown.
+	 * Only the federation rule for site relays' org writes reads it (without it they are refused).
+	 */
+	principal?(id: string): unknown;
 }
 
 export interface DocAccess {
@@ -299,12 +304,12 @@ export function authorizeChange(
 		// site relay it issued a token to, for its sites only (docAccess above). What stays: known
 		// maps, plain JSON records (the caller still validates each value), and never the org's
 		// identity and key (org.meta), which only the HQ relay itself writes.
-		if (doc.kind === 'org' && change.map === 'meta')
-			return {
-				code: 'READ_ONLY',
-				message: 'the org’s identity and key are written by the headquarters relay only',
-				...at
-			};
+		if (doc.kind === 'org') {
+			// …except in the org, which decides who reads and signs what everywhere: there a site
+			// relay only adds revocations and manages its own sites' people (relayOrgRefusal).
+			const refused = relayOrgRefusal(claims, change, org);
+			if (refused) return refused;
+		}
 		if (change.nested) {
 			return { code: 'NESTED_TYPE', message: 'records must be plain JSON values', ...at };
 		}
@@ -517,6 +522,141 @@ export function authorizeChange(
 		!['attendance', 'alerts'].includes(change.map)
 	) {
 		return { code: 'READ_ONLY', message: 'a gate only records attendance and alerts', ...at };
+	}
+	return null;
+}
+
+/** The id a federated site relay's first admin gets (server.ts): confined to that site. */
+export function siteAdminId(siteId: string): string {
+	return `admin-${siteId}`.slice(0, 64);
+}
+
+/** Why a federated site's relay refuses its own admin's org edits that HQ would refuse. */
+export const FEDERATED_ORG_REFUSAL = '此工地已接入总部：工地、承包商和规则由总部管理';
+
+/** Org maps only headquarters writes once sites are federated. */
+const HQ_MANAGED_ORG_MAPS = ['meta', 'sites', 'contractors', 'settings'];
+
+function asObject(value: unknown): Record<string, unknown> | null {
+	return typeof value === 'object' && value !== null && !Array.isArray(value)
+		? (value as Record<string, unknown>)
+		: null;
+}
+
+function stringList(value: unknown): string[] | null {
+	return Array.isArray(value) && value.every((s) => typeof s === 'string') ? value : null;
+}
+
+/**
+ * Whether a principal record (as `org.users` holds it) belongs to `sites` alone, so a relay serving
+ * those sites may write it: staff, gates and workers of those sites only (at least one site), a
+ * contractor admin of a contractor working there, and the site's own first admin (`siteAdminId`).
+ * Never headquarters' admins, `hq`, `relay` or `integration` principals.
+ */
+export function principalConfinedTo(
+	principal: unknown,
+	sites: readonly string[],
+	org: OrgView
+): boolean {
+	const p = asObject(principal);
+	const own = stringList(p?.sites);
+	if (!p || !own || !own.every((s) => sites.includes(s))) return false;
+	switch (p.role) {
+		case 'staff':
+		case 'gate':
+		case 'worker':
+			return own.length > 0;
+		case 'contractor':
+			return typeof p.contractor === 'string' && worksAtAny(org, p.contractor, sites);
+		case 'admin':
+			return typeof p.id === 'string' && sites.some((s) => siteAdminId(s) === p.id);
+		default:
+			return false;
+	}
+}
+
+/**
+ * A federated site relay's change to the `org` document, judged at headquarters (and by the site
+ * relay itself before it lets its own admin make it, so it never uploads what HQ refuses): sites,
+ * contractors, settings and the org's identity are HQ's; revocations are only added; users, devices
+ * and signing keys only of principals confined to the relay's sites (before and after the change);
+ * a key binding, once made, only gets revoked. Null when allowed.
+ */
+export function relayOrgRefusal(
+	claims: Claims,
+	change: RecordChange,
+	org: OrgView
+): Refusal | null {
+	const at = { map: change.map, key: change.key };
+	const sites = claims.sites ?? [];
+	const confined = (p: unknown) => principalConfinedTo(p, sites, org);
+	const principalOf = (value: unknown) => {
+		const id = asObject(value)?.principal;
+		return typeof id === 'string' ? org.principal?.(id) : undefined;
+	};
+	const outside = (what: string): Refusal => ({
+		code: 'NOT_OWN_RECORD',
+		message: `a site relay only writes ${what} of people confined to its own sites`,
+		...at
+	});
+	if (HQ_MANAGED_ORG_MAPS.includes(change.map))
+		return {
+			code: 'READ_ONLY',
+			message: `records in "${change.map}" are written at headquarters only`,
+			...at
+		};
+	if (change.map === 'revoked') {
+		if (change.action !== 'add')
+			return { code: 'APPEND_ONLY', message: 'a revocation is never undone', ...at };
+		return null;
+	}
+	if (change.action === 'delete')
+		return { code: 'APPEND_ONLY', message: `a site relay does not remove "${change.map}"`, ...at };
+	const value = asObject(change.value);
+	if (!value || value.id !== change.key)
+		return { code: 'INVALID_RECORD', message: 'a record must be kept under its own id', ...at };
+	const before = change.action === 'update' ? change.previous : undefined;
+	if (change.map === 'users') {
+		if (!confined(value) || (change.action === 'update' && !confined(before)))
+			return outside('users');
+		return null;
+	}
+	if (change.map === 'devices') {
+		if (
+			!confined(principalOf(value)) ||
+			(change.action === 'update' && !confined(principalOf(before)))
+		)
+			return outside('devices');
+		return null;
+	}
+	if (change.map === 'keys') {
+		const own = stringList(value.sites);
+		const inSites = !!own && own.every((s) => sites.includes(s));
+		if (change.action === 'add') {
+			const holder = asObject(principalOf(value));
+			if (
+				!inSites ||
+				!holder ||
+				!confined(holder) ||
+				holder.role !== value.role ||
+				holder.staffRole !== value.staffRole
+			)
+				return outside('signing keys');
+			return null;
+		}
+		// An update only revokes: every field as it was, `revokedAt` set.
+		const old = asObject(before);
+		const same =
+			!!old &&
+			typeof value.revokedAt === 'string' &&
+			Object.keys({ ...old, ...value }).every(
+				(k) => k === 'revokedAt' || JSON.stringify(old[k]) === JSON.stringify(value[k])
+			);
+		if (!same)
+			return { code: 'READ_ONLY', message: 'a bound signing key can only be revoked', ...at };
+		if (!((own && own.length > 0 && inSites) || confined(principalOf(value))))
+			return outside('signing keys');
+		return null;
 	}
 	return null;
 }

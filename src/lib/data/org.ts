@@ -106,10 +106,14 @@ export type Revoked = v.InferOutput<typeof Revoked.validate>;
 /** The access rules' view of an org document (contractor → sites). */
 export function orgViewOf(doc: Y.Doc): OrgView {
 	const contractors = doc.getMap('contractors');
+	const users = doc.getMap('users');
 	return {
 		contractorSites(contractorId) {
 			const read = readRecord(Contractor, contractors.get(contractorId));
 			return read.ok ? read.record.sites : undefined;
+		},
+		principal(id) {
+			return users.get(id);
 		}
 	};
 }
