@@ -433,7 +433,12 @@ describe('offline bundle, site to headquarters', () => {
 			direction: 'hq-to-site'
 		});
 		expect(down.docs.map((d) => d.name)).toEqual(expect.arrayContaining(['org', 'blacklist']));
-		const atSite = { relay: site.server.relay, keys: siteKeys(), orgId: site.server.orgId };
+		const atSite = {
+			relay: site.server.relay,
+			keys: siteKeys(),
+			orgId: site.server.orgId,
+			siteClaims: site.server.upstream!.claims
+		};
 
 		// The same content signed by any other key is not headquarters'.
 		const parts = await bundleParts(openBundle(down.file));
@@ -454,10 +459,62 @@ describe('offline bundle, site to headquarters', () => {
 			code: 'BUNDLE_DIRECTION'
 		});
 
+		// Only with the site's own token's claims, and only a bundle made for the same sites.
+		const { siteClaims: _, ...unknownSite } = atSite;
+		await expect(importBundle(unknownSite, down.file)).rejects.toMatchObject({
+			code: 'BUNDLE_SITE_UNKNOWN'
+		});
+		for (const sites of [['S2'], ['S1', 'S2']]) {
+			const other = token(
+				hq.server,
+				{ sub: `relay-${sites.join('')}`, role: 'relay', sites },
+				86400
+			);
+			const elsewhere = exportBundle({
+				storage: hq.server.relay.storage,
+				keys: hqKeys,
+				token: other,
+				direction: 'hq-to-site'
+			});
+			await expect(importBundle(atSite, elsewhere.file)).rejects.toMatchObject({
+				code: 'BUNDLE_OTHER_SITE'
+			});
+		}
+		expect(content(site, 'org')).toEqual(before);
+
 		const result = await importBundle(atSite, down.file);
 		expect(result.docs.find((d) => d.name === 'blacklist')?.changed).toBe(true);
+		expect(result.docs.every((d) => !d.skipped)).toBe(true);
 		expect(content(site, 'org')).toEqual(content(hq, 'org'));
 		expect(content(site, 'blacklist')).toEqual(content(hq, 'blacklist'));
+
+		// A part this site's token may not read (another site's control) is left out, even signed
+		// by headquarters.
+		const s2 = new Y.Doc();
+		s2.getMap('zones').set('Z9', {
+			schema: 1,
+			siteId: 'S2',
+			name: '外来区域',
+			kind: 'work',
+			requiresPermit: false,
+			permitKinds: []
+		});
+		const withS2 = encodeBundle({
+			direction: 'hq-to-site',
+			orgId: hq.server.orgId,
+			token: forSite,
+			privateKey: hqKeys.privateKey,
+			publicKeySpki: hqKeys.publicKeySpki,
+			parts: [...parts, { name: 'site:S2:control', data: Y.encodeStateAsUpdate(s2) }]
+		});
+		const partial = await importBundle(atSite, withS2);
+		expect(partial.docs.find((d) => d.name === 'site:S2:control')).toMatchObject({
+			skipped: true,
+			changed: false
+		});
+		expect(partial.docs.filter((d) => d.skipped)).toHaveLength(1);
+		expect(site.server.relay.docNames()).not.toContain('site:S2:control');
+		expect(site.server.relay.storage.hasDoc('site:S2:control')).toBe(false);
 	});
 
 	it('is served by the relay itself at POST /api/federation/bundle', async () => {

@@ -12,6 +12,7 @@ import { Storage } from '../storage';
 import { isRevoked } from '../../src/lib/data/org';
 import { Relay } from '../relay';
 import { verifyToken } from '../tokens';
+import { upstreamClaims } from '../federation/upstream';
 import { exportBundle, parseStateVectors, stateVectors } from './export';
 import { BundleError } from './format';
 import { importBundle } from './import';
@@ -19,7 +20,7 @@ import { importBundle } from './import';
 export const BUNDLE_HELP = `Usage:
   sitepass bundle export --data DIR --out FILE [--token T | --token-file F]
                          [--passphrase-file F] [--since STATE_FILE] [--to-site]
-  sitepass bundle import --data DIR FILE [--passphrase-file F]
+  sitepass bundle import --data DIR FILE [--passphrase-file F] [--token T | --token-file F]
   sitepass bundle state  --data DIR --out STATE_FILE (--token T | --token-file F)
 
 export  At a site without network: writes the documents the site relay's token (role relay, made
@@ -33,7 +34,9 @@ import  At headquarters, with its relay stopped: checks the signature, the token
         not revoked, role relay), the exporting key (pinned per token on first use) and every
         document before writing anything, then merges the documents as if they had synced.
         A running relay takes the same file at POST /api/federation/bundle. At a site, a
-        --to-site bundle is checked against headquarters' key in the org document.
+        --to-site bundle is checked against headquarters' key in the org document and needs
+        the site relay's own token (--token, --token-file or SITEPASS_UPSTREAM_TOKEN): the
+        bundle must be for the same sites, and only what that token may read is applied.
 state   At headquarters: the state vectors of what it holds for that site's token, to carry to
         the site for "export --since".
 `;
@@ -144,7 +147,9 @@ async function runImport(argv: string[]): Promise<number> {
 		args: argv,
 		options: {
 			data: { type: 'string', default: './data' },
-			'passphrase-file': { type: 'string' }
+			'passphrase-file': { type: 'string' },
+			token: { type: 'string' },
+			'token-file': { type: 'string' }
 		},
 		allowPositionals: true,
 		strict: true
@@ -156,6 +161,12 @@ async function runImport(argv: string[]): Promise<number> {
 	const passphrase = values['passphrase-file']
 		? readSecretFile(values['passphrase-file'], 'passphrase')
 		: undefined;
+	// A site relay's own token: what headquarters' bundle may bring here (unused at headquarters).
+	const siteToken = tokenFrom(values);
+	const site = siteToken ? upstreamClaims(siteToken) : undefined;
+	if (site && !site.ok && (values.token || values['token-file'])) {
+		throw new BundleCliError(`the site relay's token: ${site.message}`);
+	}
 	// The lock: a running relay holds it; it takes bundles at POST /api/federation/bundle.
 	let data: DataDir;
 	try {
@@ -177,15 +188,22 @@ async function runImport(argv: string[]): Promise<number> {
 		pingIntervalMs: 24 * 3600 * 1000
 	});
 	try {
-		const result = await importBundle({ relay, keys: data.keys, orgId: data.orgId }, file, {
-			passphrase
-		});
+		const result = await importBundle(
+			{ relay, keys: data.keys, orgId: data.orgId, siteClaims: site?.ok ? site.claims : undefined },
+			file,
+			{ passphrase }
+		);
 		const changed = result.docs.filter((d) => d.changed).length;
 		process.stdout.write(
 			`sitepass bundle: imported ${path} from ${result.subject} (sites ${result.sites.join(', ')}, made ${result.createdAt}): ${result.docs.length} documents, ${changed} with new content${result.pinned ? '; exporting key pinned for this token' : ''}\n`
 		);
 		for (const d of result.docs) {
-			process.stdout.write(`  ${d.name}  ${d.changed ? 'merged' : 'unchanged'}\n`);
+			const what = d.skipped
+				? "skipped (this site's token may not read it)"
+				: d.changed
+					? 'merged'
+					: 'unchanged';
+			process.stdout.write(`  ${d.name}  ${what}\n`);
 		}
 		return 0;
 	} finally {

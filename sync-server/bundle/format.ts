@@ -132,7 +132,9 @@ export type BundleErrorCode =
 	| 'BUNDLE_KEY_MISMATCH'
 	| 'BUNDLE_DOC_FORBIDDEN'
 	| 'BUNDLE_DOC_REFUSED'
-	| 'BUNDLE_DIRECTION';
+	| 'BUNDLE_DIRECTION'
+	| 'BUNDLE_SITE_UNKNOWN'
+	| 'BUNDLE_OTHER_SITE';
 
 export function sha256(data: Uint8Array): string {
 	return createHash('sha256').update(data).digest('hex');

@@ -27,6 +27,8 @@ export interface BundleApiContext {
 	log: (line: string) => void;
 	maxBytes?: number;
 	downstream?: ImportTarget['downstream'];
+	/** At a federated site relay: its upstream token's claims (headquarters' bundles need them). */
+	siteClaims?: ImportTarget['siteClaims'];
 }
 
 /** What people read when a bundle is refused, per code. */
@@ -56,6 +58,10 @@ export const BUNDLE_MESSAGES_ZH: Record<
 	BUNDLE_DOC_FORBIDDEN: '数据包中包含该现场中继令牌无权写入的文档，整个数据包未导入。',
 	BUNDLE_DOC_REFUSED: '数据包中的某个文档未通过中继的规则检查，整个数据包未导入。',
 	BUNDLE_DIRECTION: '这是总部发往现场的数据包，请在现场中继导入。',
+	BUNDLE_SITE_UNKNOWN:
+		'导入总部数据包需要本工地中继的上级令牌。请停止中继后用 sitepass bundle import --token-file <上级令牌文件> 导入。',
+	BUNDLE_OTHER_SITE:
+		'这个总部数据包是为其他工地制作的，不能导入本工地中继。请让总部用本工地的中继令牌重新导出。',
 	UNAUTHORIZED: '请使用本中继的管理员或中继令牌提交数据包。',
 	FORBIDDEN: '只有管理员或中继令牌可以提交数据包。',
 	BODY_TOO_LARGE: `数据包超过 ${MAX_MIB} MiB，不能通过网页提交。请把文件复制到总部中继所在的服务器，停止中继后用 sitepass bundle import 导入。`,
@@ -71,7 +77,8 @@ const STATUS: Partial<Record<BundleErrorCode, number>> = {
 	BUNDLE_TOKEN_ROLE: 403,
 	BUNDLE_KEY_MISMATCH: 403,
 	BUNDLE_DOC_FORBIDDEN: 403,
-	BUNDLE_DOC_REFUSED: 422
+	BUNDLE_DOC_REFUSED: 422,
+	BUNDLE_OTHER_SITE: 403
 };
 
 function refuse(

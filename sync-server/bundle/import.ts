@@ -41,6 +41,12 @@ export interface ImportTarget {
 	 * (a stopped relay) the record in the data folder is updated directly.
 	 */
 	downstream?: Pick<DownstreamSites, 'note'>;
+	/**
+	 * At a federated site relay: the claims of its own relay token (the `--upstream-token` it runs
+	 * with). Headquarters' bundles are imported only with them: the bundle's token must name the
+	 * same sites, and only the documents these claims may read are applied.
+	 */
+	siteClaims?: Claims;
 }
 
 export interface ImportResult {
@@ -54,7 +60,13 @@ export interface ImportResult {
 	sites: string[];
 	/** True when this import pinned the exporter's key for the token. */
 	pinned: boolean;
-	docs: { name: string; bytes: number; changed: boolean }[];
+	docs: {
+		name: string;
+		bytes: number;
+		changed: boolean;
+		/** Headquarters' bundle only: a part this site's token may not read, left out. */
+		skipped?: boolean;
+	}[];
 }
 
 const PIN_TABLE = `CREATE TABLE IF NOT EXISTS bundle_exporters (
@@ -325,6 +337,21 @@ export async function importFromHq(
 			'The relay token in the bundle has been revoked; the bundle is refused.'
 		);
 	}
+	const site = target.siteClaims;
+	if (!site || site.iss !== target.orgId) {
+		throw new BundleError(
+			'BUNDLE_SITE_UNKNOWN',
+			"To import headquarters' bundle this relay needs its own relay token from headquarters (the --upstream-token it runs with): give it with --token, --token-file or SITEPASS_UPSTREAM_TOKEN."
+		);
+	}
+	const ours = [...new Set(site.sites ?? [])].sort();
+	const theirs = [...new Set(claims.sites ?? [])].sort();
+	if (ours.length === 0 || ours.join('\n') !== theirs.join('\n')) {
+		throw new BundleError(
+			'BUNDLE_OTHER_SITE',
+			`The bundle was made for sites ${theirs.join(', ') || 'none'}; this relay serves sites ${ours.join(', ') || 'none'}. Ask headquarters for a bundle made with this site's relay token.`
+		);
+	}
 	const parts = await bundleParts(bundle, options.passphrase);
 	for (const part of parts) {
 		if (!parseDocName(part.name)) {
@@ -336,7 +363,14 @@ export async function importFromHq(
 		parts.map((p) => p.name)
 	);
 	try {
+		// Only what this site's own token may read (as federation brings down), decided on the copy
+		// as each part lands, so a contractor newly placed here by the org part counts.
+		const skipped = new Set<string>();
 		for (const part of parts) {
+			if (!docAccess(site, part.name, scratch.relay.orgView()).read) {
+				skipped.add(part.name);
+				continue;
+			}
 			if (!scratch.relay.applyTrusted(part.name, part.data)) {
 				throw refusalError(part.name, { reason: 'MISSING_DEPS' });
 			}
@@ -345,6 +379,7 @@ export async function importFromHq(
 		const stop = target.relay.onCommit((name) => changed.add(name));
 		try {
 			for (const part of parts) {
+				if (skipped.has(part.name)) continue;
 				if (!target.relay.applyTrusted(part.name, part.data)) {
 					throw refusalError(part.name, { reason: 'MISSING_DEPS' });
 				}
@@ -360,7 +395,12 @@ export async function importFromHq(
 			subject: claims.sub,
 			sites: claims.sites ?? [],
 			pinned: false,
-			docs: parts.map((p) => ({ name: p.name, bytes: p.data.length, changed: changed.has(p.name) }))
+			docs: parts.map((p) => ({
+				name: p.name,
+				bytes: p.data.length,
+				changed: changed.has(p.name),
+				...(skipped.has(p.name) ? { skipped: true } : {})
+			}))
 		};
 	} finally {
 		await scratch.relay.close();
