@@ -64,6 +64,11 @@ export interface RelayOptions {
 	log: (line: string) => void;
 	/** Largest message accepted; larger ones close the socket with 4413. */
 	maxMessageBytes: number;
+	/**
+	 * Largest message accepted from a federated site relay (role `relay`): its first sync of a busy
+	 * month is one step-2 diff of tens of MiB. Default: `maxMessageBytes`.
+	 */
+	maxRelayMessageBytes?: number;
 	/** Fold a document's log into its snapshot once it has more entries than this. */
 	compactAfter: number;
 	/** How long updates with missing dependencies wait for them before the socket is closed. */
@@ -256,7 +261,8 @@ export class Relay {
 		this.verdicts = new StoredVerdicts(opts.storage.db);
 		this.wss = new WebSocketServer({
 			noServer: true,
-			maxPayload: opts.maxMessageBytes,
+			// The largest any role may send; each connection is held to its role's limit (onMessage).
+			maxPayload: Math.max(opts.maxMessageBytes, opts.maxRelayMessageBytes ?? 0),
 			perMessageDeflate: false
 		});
 		// The org document stays loaded: every access decision reads it.
@@ -267,6 +273,13 @@ export class Relay {
 
 	get storage(): Storage {
 		return this.opts.storage;
+	}
+
+	/** The largest message a connection with `claims` may send. */
+	private messageLimit(claims: Claims): number {
+		return claims.role === 'relay'
+			? Math.max(this.opts.maxMessageBytes, this.opts.maxRelayMessageBytes ?? 0)
+			: this.opts.maxMessageBytes;
 	}
 
 	/** The upstream token's claims when this is a federated site relay, else null. */
@@ -589,8 +602,9 @@ export class Relay {
 		if (conn.detached) return;
 		if (!isBinary) return this.refuse(conn, CLOSE.MALFORMED, 'TEXT_FRAME');
 		const bytes = toBytes(data);
-		if (bytes.length > this.opts.maxMessageBytes) {
-			return this.refuse(conn, CLOSE.TOO_LARGE, 'TOO_LARGE', `max ${this.opts.maxMessageBytes}`);
+		const limit = this.messageLimit(conn.claims);
+		if (bytes.length > limit) {
+			return this.refuse(conn, CLOSE.TOO_LARGE, 'TOO_LARGE', `max ${limit}`);
 		}
 		let parsed: Parsed;
 		try {
@@ -695,7 +709,7 @@ export class Relay {
 		conn.stashBytes += update.length;
 		if (
 			conn.stash.length > MAX_STASHED_UPDATES ||
-			conn.stashBytes > Math.max(this.opts.maxMessageBytes, 1 << 20)
+			conn.stashBytes > Math.max(this.messageLimit(conn.claims), 1 << 20)
 		) {
 			return this.refuse(conn, CLOSE.TRY_AGAIN, 'MISSING_DEPS', 'too many waiting updates');
 		}
@@ -1117,7 +1131,10 @@ export class Relay {
 	private send(conn: Conn, data: Uint8Array): void {
 		const ws = conn.ws;
 		if (conn.detached || ws.readyState !== WebSocket.OPEN) return;
-		if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+		// A peer relay's catch-up diff may be one message of many MiB: its backlog may be as large.
+		const most =
+			MAX_BUFFERED_BYTES + (conn.claims.role === 'relay' ? this.messageLimit(conn.claims) : 0);
+		if (ws.bufferedAmount > most) {
 			return this.refuse(conn, CLOSE.TRY_AGAIN, 'SLOW_CONSUMER');
 		}
 		ws.send(data, () => {});

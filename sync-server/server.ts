@@ -36,6 +36,8 @@ import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** A federated site relay's first sync of a busy month is one diff of tens of MiB. */
+export const DEFAULT_MAX_RELAY_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 export interface ServeOptions {
 	host: string;
@@ -52,6 +54,8 @@ export interface ServeOptions {
 	publicUrl?: string;
 	/** Largest sync message accepted (default 8 MiB). */
 	maxMessageBytes?: number;
+	/** Largest sync message accepted from a site relay's `relay` token (default 256 MiB). */
+	maxRelayMessageBytes?: number;
 	/** Largest blob (photo, scan) accepted on /blobs (default 10 MiB). */
 	maxBlobBytes?: number;
 	/** Log entries per document before compaction (default 500). */
@@ -161,6 +165,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 			orgId: data.orgId,
 			log,
 			maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+			maxRelayMessageBytes: options.maxRelayMessageBytes ?? DEFAULT_MAX_RELAY_MESSAGE_BYTES,
 			compactAfter: options.compactAfter ?? 500,
 			pendingTimeoutMs: options.pendingTimeoutMs ?? 10_000,
 			pingIntervalMs: options.pingIntervalMs ?? 30_000,

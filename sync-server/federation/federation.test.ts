@@ -274,6 +274,38 @@ describe('federation', () => {
 		expect(resumeBytes).toBeLessThan(fullBytes / 10);
 	}, 30_000);
 
+	it('carries a catch-up diff above HQ’s 8 MiB device limit (a busy month’s first sync)', async () => {
+		const upstream = a.server.upstream!;
+		await upstream.suspend();
+		// Written at A while HQ is out of reach: its state vector then asks for all of it at once.
+		const at = new Date().toISOString();
+		for (let chunk = 0; chunk < 7; chunk++) {
+			a.server.relay.write('contractor:C1', (doc) => {
+				const workers = doc.getMap('workers');
+				for (let i = 0; i < 4500; i++) {
+					const id = `WBIG${chunk}x${i}`;
+					workers.set(id, {
+						...records.worker(id, `工人${chunk}-${i}`, 'C1'),
+						trade: '钢筋工'.repeat(10),
+						createdAt: at,
+						updatedAt: at
+					});
+				}
+			});
+		}
+		const missing = a.server.relay.encodeState(
+			'contractor:C1',
+			hq.server.relay.stateVector('contractor:C1')
+		).length;
+		expect(missing).toBeGreaterThan(8 * 1024 * 1024);
+		upstream.resume();
+		await waitFor(() => sameAt(a, hq, 'contractor:C1'), 'the big diff at HQ', 40_000);
+		const link = upstream.status().docs.find((d) => d.doc === 'contractor:C1')!;
+		expect(link.bytesSentThisConnection).toBeGreaterThan(8 * 1024 * 1024);
+		expect(link.lastError ?? '').not.toMatch(/TOO_LARGE/);
+		console.log(`federation: a ${missing}-byte catch-up diff reached HQ in one message`);
+	}, 90_000);
+
 	it('carries HQ’s blacklist and org changes down to both sites', async () => {
 		const at = new Date().toISOString();
 		hq.server.relay.write('blacklist', (doc) => {

@@ -16,6 +16,8 @@ import { CLOSE } from '../../src/lib/data/relay-protocol';
 import type { Relay } from '../relay';
 
 const MESSAGE_SYNC = 0;
+/** HQ's catch-up diff after a long outage is one message: as large as HQ takes from a site. */
+export const UPSTREAM_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 /** Where HQ is: its sync endpoint (`…/sync`) and the HTTP base of its API. */
 export interface UpstreamTarget {
@@ -144,7 +146,10 @@ class Link {
 	connect(): void {
 		if (this.up.stopped || this.ws) return;
 		const url = `${this.up.target.syncUrl}/${encodeURIComponent(this.name)}?token=${encodeURIComponent(this.up.token)}`;
-		const ws = new WebSocket(url, { perMessageDeflate: false });
+		const ws = new WebSocket(url, {
+			perMessageDeflate: false,
+			maxPayload: UPSTREAM_MAX_MESSAGE_BYTES
+		});
 		ws.binaryType = 'nodebuffer';
 		this.ws = ws;
 		this.answered = false;
