@@ -1,6 +1,7 @@
 // Which record type lives in which map of which document, and the check the relay runs on every
 // incoming value: a plain JSON record with a version, valid if this build knows that version.
 // A record from a newer build passes (sites run mixed versions during an upgrade).
+import * as v from 'valibot';
 import type { RecordChange, Refusal } from './access';
 import { SignedDecision } from './approvals';
 import { BlacklistEntry } from './blacklist';
@@ -28,7 +29,7 @@ import { Muster, RollCallMark } from './muster';
 import { Equipment, Permit, PermitAction, PermitReading, SiteZone } from './permits';
 import { PpeLabel, PpeModelRecord } from './ppe-learning';
 import { Contractor, Device, OrgMeta, Principal, Revoked, Site } from './org';
-import { readRecord, type RecordType } from './records';
+import { isoTime, readRecord, type RecordType } from './records';
 import { KeyBinding } from './signing';
 import { CertificateCheck, VerificationRecord } from './verification';
 import { Acknowledgement, CertificateWarning, WarningDigest } from './warnings';
@@ -95,7 +96,7 @@ export function checkRecordValue(kind: DocKind, change: RecordChange): Refusal |
 	if (kind === 'events' && change.map === 'received') {
 		// The receiving relay's stamp (an ISO time, not a record): only the relay writes it, and a
 		// site relay forwards it to headquarters (federation, offline bundles).
-		return typeof change.value === 'string' && !Number.isNaN(Date.parse(change.value))
+		return v.is(isoTime, change.value)
 			? null
 			: { code: 'INVALID_RECORD', message: 'a receive stamp is an ISO time', ...at };
 	}
