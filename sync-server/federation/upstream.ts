@@ -104,6 +104,8 @@ export interface UpstreamOptions {
 	listEveryMs?: number;
 	/** A link whose HQ missed one ping in this period is cut and reconnected (default 30 s). */
 	pingIntervalMs?: number;
+	/** An upgrade HQ has not answered in this time is abandoned and retried (default 15 s). */
+	handshakeTimeoutMs?: number;
 }
 
 function syncMessage(write: (e: encoding.Encoder) => void): Uint8Array {
@@ -148,7 +150,9 @@ class Link {
 		const url = `${this.up.target.syncUrl}/${encodeURIComponent(this.name)}?token=${encodeURIComponent(this.up.token)}`;
 		const ws = new WebSocket(url, {
 			perMessageDeflate: false,
-			maxPayload: UPSTREAM_MAX_MESSAGE_BYTES
+			maxPayload: UPSTREAM_MAX_MESSAGE_BYTES,
+			// A stalled upgrade (a proxy that accepts and never answers) must not hang the link.
+			handshakeTimeout: this.up.handshakeTimeout
 		});
 		ws.binaryType = 'nodebuffer';
 		this.ws = ws;
@@ -302,6 +306,7 @@ export class Upstream {
 	readonly relay: Relay;
 	readonly minBackoff: number;
 	readonly maxBackoff: number;
+	readonly handshakeTimeout: number;
 	stopped = false;
 	suspended = false;
 	private readonly links = new Map<string, Link>();
@@ -325,6 +330,7 @@ export class Upstream {
 		this.relay = opts.relay;
 		this.minBackoff = opts.minBackoffMs ?? 1000;
 		this.maxBackoff = Math.max(this.minBackoff, opts.maxBackoffMs ?? 60_000);
+		this.handshakeTimeout = opts.handshakeTimeoutMs ?? 15_000;
 		this.unlisten = this.relay.onCommit((name, _byRelay, update) => {
 			if (this.stopped) return;
 			// Access follows the org: a new contractor at our site brings its document along (from
