@@ -599,6 +599,47 @@ describe('offline bundle, site to headquarters', () => {
 		}
 	});
 
+	it('says which parts were stored when storage fails part-way, and a second import completes', async () => {
+		await writeMore(30);
+		const gate = connect(
+			site.server,
+			EVENTS,
+			token(site.server, { sub: 'gate-1', role: 'gate', sites: ['S1'] })
+		);
+		await gate.synced();
+		gate.map('attendance').set(newUlid(), records.attendance('w30'));
+		await waitFor(
+			() => Object.keys(content(site, EVENTS).attendance as object).length === 21,
+			'the site to store the new passage'
+		);
+		gate.destroy();
+		const file = exportFromSite().file;
+		const storage = hq.server.relay.storage;
+		const append = storage.append;
+		// The disk fails for the events document only (after contractor:C1 was stored).
+		storage.append = function (doc: string, update: Uint8Array) {
+			if (doc === EVENTS) throw new Error('SQLITE_FULL: database or disk is full');
+			return append.call(this, doc, update);
+		};
+		let error: unknown;
+		try {
+			await importBundle(target(), file);
+		} catch (err) {
+			error = err;
+		} finally {
+			storage.append = append;
+		}
+		expect(error).toMatchObject({ code: 'BUNDLE_PARTIAL', doc: EVENTS });
+		expect((error as Error).message).toMatch(/contractor:C1/);
+		expect(Object.keys(content(hq, 'contractor:C1').workers as object)).toHaveLength(35);
+		expect(Object.keys(content(hq, EVENTS).attendance as object)).toHaveLength(20);
+
+		const again = await importBundle(target(), file);
+		expect(again.docs.find((d) => d.name === EVENTS)?.changed).toBe(true);
+		expect(again.docs.find((d) => d.name === 'contractor:C1')?.changed).toBe(false);
+		for (const { name } of again.docs) expect(content(hq, name), name).toEqual(content(site, name));
+	});
+
 	it('refuses a bundle signed by another key for a pinned token, and a revoked token', async () => {
 		// Pinned by the previous test's import.
 		const other = loadOrCreateKeys(tempDir('sitepass-other-key-')).keys;
@@ -628,7 +669,7 @@ describe('offline bundle, site to headquarters', () => {
 
 	it('imports into a stopped relay with the CLI (and refuses while the relay runs)', async () => {
 		const fresh = token(hq.server, { sub: 'relay-S1b', role: 'relay', sites: ['S1'] }, 86400);
-		await writeMore(30);
+		await writeMore(35);
 		const dir = tempDir('sitepass-bundle-stopped-');
 		const path = join(dir, 'S1.bundle');
 		writeFileSync(path, exportFromSite({ token: fresh }).file);
@@ -639,7 +680,7 @@ describe('offline bundle, site to headquarters', () => {
 		const storage = new Storage(join(hq.dataDir, 'sitepass.db'));
 		try {
 			const doc = storage.loadDoc('contractor:C1');
-			expect(doc.getMap('workers').size).toBe(35);
+			expect(doc.getMap('workers').size).toBe(40);
 			doc.destroy();
 			expect(pinnedKey(storage, openedJti(readFileSync(path)))).toBe(siteKeys().publicKeySpki);
 		} finally {

@@ -134,7 +134,8 @@ export type BundleErrorCode =
 	| 'BUNDLE_DOC_REFUSED'
 	| 'BUNDLE_DIRECTION'
 	| 'BUNDLE_SITE_UNKNOWN'
-	| 'BUNDLE_OTHER_SITE';
+	| 'BUNDLE_OTHER_SITE'
+	| 'BUNDLE_PARTIAL';
 
 export function sha256(data: Uint8Array): string {
 	return createHash('sha256').update(data).digest('hex');

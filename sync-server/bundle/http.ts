@@ -58,6 +58,8 @@ export const BUNDLE_MESSAGES_ZH: Record<
 	BUNDLE_DOC_FORBIDDEN: '数据包中包含该现场中继令牌无权写入的文档，整个数据包未导入。',
 	BUNDLE_DOC_REFUSED: '数据包中的某个文档未通过中继的规则检查，整个数据包未导入。',
 	BUNDLE_DIRECTION: '这是总部发往现场的数据包，请在现场中继导入。',
+	BUNDLE_PARTIAL:
+		'导入中途因存储出错而停止，部分文档已写入、其余未写入。请排除故障（如磁盘空间）后重新提交同一个数据包，已写入的内容不会重复。',
 	BUNDLE_SITE_UNKNOWN:
 		'导入总部数据包需要本工地中继的上级令牌。请停止中继后用 sitepass bundle import --token-file <上级令牌文件> 导入。',
 	BUNDLE_OTHER_SITE:
@@ -78,7 +80,8 @@ const STATUS: Partial<Record<BundleErrorCode, number>> = {
 	BUNDLE_KEY_MISMATCH: 403,
 	BUNDLE_DOC_FORBIDDEN: 403,
 	BUNDLE_DOC_REFUSED: 422,
-	BUNDLE_OTHER_SITE: 403
+	BUNDLE_OTHER_SITE: 403,
+	BUNDLE_PARTIAL: 500
 };
 
 function refuse(
@@ -212,7 +215,10 @@ export function createBundleApi(ctx: BundleApiContext) {
 				ctx.log(`bundle: import failed: ${String((err as Error)?.stack ?? err)}`);
 				sendJson(res, 500, {
 					ok: false,
-					error: { code: 'INTERNAL', message: '导入数据包时中继内部出错，未写入任何内容。' }
+					error: {
+						code: 'INTERNAL',
+						message: '导入数据包时中继内部出错。请查看中继日志，排除故障后重新提交同一个数据包。'
+					}
 				});
 			}
 		}

@@ -9,7 +9,8 @@
 // validate), so a refusal of any one document leaves nothing applied. Only then are the parts
 // applied to the real relay — in the same synchronous run, so no other change can come between
 // the rehearsal and the real thing. Applying full Yjs states is idempotent: a second import of
-// the same bundle changes nothing.
+// the same bundle changes nothing. The real run is not one storage transaction (see applyForReal):
+// a storage failure part-way leaves the earlier parts stored, and says so (BUNDLE_PARTIAL).
 import { sign } from 'node:crypto';
 import * as Y from 'yjs';
 import { docAccess, type Claims } from '../../src/lib/data/access';
@@ -187,8 +188,42 @@ function refusalError(name: string, refusal: { reason: string; detail?: string }
 }
 
 /**
+ * Applies the parts to the real relay, one after the other. Each part is its own storage commit
+ * (Relay.applyAs / applyTrusted append, forward to connected readers and run commit listeners per
+ * update; the Relay offers no transaction spanning documents, and wrapping its calls in one SQLite
+ * transaction would leave its live documents, readers and listeners ahead of a rolled-back disk).
+ * After the rehearsal on copies in the same synchronous run, only a storage failure (disk full, I/O
+ * error) can stop it part-way: the parts before are then stored and forwarded, the rest are not,
+ * and the error says which. Importing the same bundle again once the cause is fixed completes it
+ * (Yjs updates are idempotent).
+ */
+function applyForReal<P extends { name: string }>(parts: P[], apply: (part: P) => void): void {
+	const done: string[] = [];
+	for (const part of parts) {
+		try {
+			apply(part);
+		} catch (err) {
+			if (done.length === 0) throw err;
+			const why = err instanceof Error ? err.message : String(err);
+			throw new BundleError(
+				'BUNDLE_PARTIAL',
+				`The import stopped at ${part.name} (${why}) after ${done.join(', ')} had been applied and stored; ${parts
+					.slice(done.length)
+					.map((p) => p.name)
+					.join(
+						', '
+					)} were not. Fix the cause and import the same bundle again: what is already stored is not applied twice.`,
+				part.name
+			);
+		}
+		done.push(part.name);
+	}
+}
+
+/**
  * Imports a bundle into a running (or just opened) relay. Throws a BundleError, having written
- * nothing, when any check fails.
+ * nothing, when any check fails (BUNDLE_PARTIAL, after a storage failure part-way, is the one
+ * exception: see applyForReal).
  */
 export async function importBundle(
 	target: ImportTarget,
@@ -223,15 +258,16 @@ export async function importBundle(
 			const refusal = scratch.relay.applyAs(claims, part.name, part.data);
 			if (refusal) throw refusalError(part.name, refusal);
 		}
-		// The real thing, in the same synchronous run.
+		// The real thing, in the same synchronous run. Each part is committed (and forwarded) as it
+		// is applied: see applyForReal for what a failure part-way leaves.
 		const changed = new Set<string>();
 		const stop = target.relay.onCommit((name) => changed.add(name));
 		try {
-			for (const part of parts) {
+			applyForReal(parts, (part) => {
 				const refusal = target.relay.applyAs(claims, part.name, part.data);
 				// Cannot happen after the rehearsal unless the relay's state differs from its copy.
 				if (refusal) throw refusalError(part.name, refusal);
-			}
+			});
 		} finally {
 			stop();
 		}
@@ -378,12 +414,14 @@ export async function importFromHq(
 		const changed = new Set<string>();
 		const stop = target.relay.onCommit((name) => changed.add(name));
 		try {
-			for (const part of parts) {
-				if (skipped.has(part.name)) continue;
-				if (!target.relay.applyTrusted(part.name, part.data)) {
-					throw refusalError(part.name, { reason: 'MISSING_DEPS' });
+			applyForReal(
+				parts.filter((p) => !skipped.has(p.name)),
+				(part) => {
+					if (!target.relay.applyTrusted(part.name, part.data)) {
+						throw refusalError(part.name, { reason: 'MISSING_DEPS' });
+					}
 				}
-			}
+			);
 		} finally {
 			stop();
 		}
