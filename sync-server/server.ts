@@ -294,7 +294,9 @@ async function listen(
 			const federation = links && {
 				docs: links.length,
 				connected: links.filter((l) => l.connected).length,
-				synced: links.filter((l) => l.synced).length
+				synced: links.filter((l) => l.synced).length,
+				// Refused by HQ: these documents do not reach it (see /api/federation/status).
+				blocked: links.filter((l) => l.blocked).length
 			};
 			return sendJson(res, 200, { ok: true, version: VERSION, ...relay.stats(), federation });
 		}

@@ -455,6 +455,56 @@ describe('federation', () => {
 		);
 	}, 30_000);
 
+	it('marks a document HQ refuses as blocked, and unblocks it once HQ takes it', async () => {
+		// B's relay binds a key for someone HQ does not know (HQ cannot judge it: refused).
+		const at = new Date().toISOString();
+		b.server.relay.write('org', (doc) =>
+			doc.getMap('keys').set('k-orphan', {
+				schema: 1,
+				id: 'k-orphan',
+				principal: 'lead-S2b',
+				publicKey: 'A'.repeat(43),
+				role: 'staff',
+				staffRole: 'safety',
+				sites: ['S2'],
+				validFrom: at,
+				registeredBy: 'admin-S2'
+			})
+		);
+		const orgLink = () => b.server.upstream!.status().docs.find((d) => d.doc === 'org')!;
+		await waitFor(() => !!orgLink().blocked, 'the org link blocked');
+		expect(orgLink().blocked).toMatch(/^4403 NOT_OWN_RECORD keys\/k-orphan/);
+		expect(b.logs.filter((l) => /federation: BLOCKED org/.test(l))).toHaveLength(1);
+		const health = await fetch(`${b.server.url}/healthz`).then((r) => r.json());
+		expect(health.federation.blocked).toBe(1);
+		const status = await fetch(`${b.server.url}/api/federation/status`, {
+			headers: { authorization: `Bearer ${token(b.server, { role: 'admin', sub: 'adm' })}` }
+		}).then((r) => r.json());
+		expect(status.upstream.docs.find((d: { doc: string }) => d.doc === 'org').blocked).toMatch(
+			/NOT_OWN_RECORD/
+		);
+		expect(hq.server.relay.read('org', (d) => d.getMap('keys').has('k-orphan'))).toBe(false);
+		// Fixed at HQ (the person is registered there): the next retry goes through.
+		hq.server.relay.write('org', (doc) =>
+			doc.getMap('users').set('lead-S2b', {
+				schema: 1,
+				id: 'lead-S2b',
+				name: '安全员',
+				role: 'staff',
+				staffRole: 'safety',
+				sites: ['S2'],
+				createdAt: at
+			})
+		);
+		await waitFor(
+			() => hq.server.relay.read('org', (d) => d.getMap('keys').has('k-orphan')),
+			'the key at HQ',
+			10_000
+		);
+		await waitFor(() => orgLink().blocked === null, 'the org link unblocked', 10_000);
+		expect(b.logs.some((l) => /federation: org is accepted by upstream again/.test(l))).toBe(true);
+	}, 30_000);
+
 	it('loses nothing when HQ restarts mid-stream', async () => {
 		const gateA = open(a, EVENTS_S1, gateToken(a, 'S1'));
 		await gateA.synced();

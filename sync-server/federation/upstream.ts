@@ -5,6 +5,12 @@
 // only the missing diff crosses. Each local commit is then forwarded as it is stored; what HQ sends
 // is applied here as this relay's own trusted write (and not echoed back). A link that drops
 // reconnects with backoff; nothing is kept in memory meanwhile, the local store is the queue.
+//
+// A document HQ refuses (a final 44xx close: a record it cannot take, the token) is `blocked`:
+// the same diff would be refused again, so it is retried at the longest backoff only, shown in
+// /api/federation/status and counted in /healthz, and logged once. The gap: nothing is quarantined
+// — the whole document stays out of HQ (also its later, acceptable changes) until HQ takes the
+// diff (a new build there, an org change) or the record is fixed at the site.
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
@@ -89,6 +95,13 @@ export interface LinkStatus {
 	bytesSentThisConnection: number;
 	connects: number;
 	lastError: string | null;
+	/**
+	 * HQ refused this document's content (or the token) with a final close: the same diff would be
+	 * refused again, so the document does not reach HQ until something changes there (a new build,
+	 * an org change). Retried at the longest backoff only; cleared once HQ takes our step 2.
+	 */
+	blocked: string | null;
+	blockedSince: string | null;
 }
 
 export interface UpstreamOptions {
@@ -125,6 +138,8 @@ class Link {
 	timer: NodeJS.Timeout | null = null;
 	/** HQ answered the last ping (a link through a dead network is noticed, not trusted). */
 	alive = true;
+	/** Our step 2 went out on this connection; a pong after it means HQ took it. */
+	probing = false;
 	readonly status: LinkStatus;
 
 	constructor(
@@ -141,7 +156,9 @@ class Link {
 			bytesReceived: 0,
 			bytesSentThisConnection: 0,
 			connects: 0,
-			lastError: null
+			lastError: null,
+			blocked: null,
+			blockedSince: null
 		};
 	}
 
@@ -184,6 +201,15 @@ class Link {
 		});
 		ws.on('pong', () => {
 			this.alive = true;
+			// HQ handles a socket's frames in order: a pong after our step 2 means it was stored.
+			if (this.probing && this.ws === ws) {
+				this.probing = false;
+				if (this.status.blocked) {
+					this.up.log(`federation: ${this.name} is accepted by upstream again`);
+					this.status.blocked = null;
+					this.status.blockedSince = null;
+				}
+			}
 		});
 		ws.on('error', (err) => {
 			this.status.lastError = String(err.message || err);
@@ -207,6 +233,10 @@ class Link {
 			);
 			this.answered = true;
 			this.markSynced();
+			if (this.status.blocked) {
+				this.probing = true;
+				this.ws?.ping();
+			}
 			return;
 		}
 		if (step === syncProtocol.messageYjsSyncStep2 || step === syncProtocol.messageYjsUpdate) {
@@ -260,15 +290,25 @@ class Link {
 		this.status.connected = false;
 		this.status.synced = false;
 		this.answered = false;
-		if (code >= 4400 && code < 4500) {
-			// HQ refused something (a change, the token, the document): logged with its reason.
+		this.probing = false;
+		const final = code >= 4400 && code < 4500;
+		if (final) {
+			// HQ refused something (a change, the token, the document): the same diff would be
+			// refused again. Blocked (status, /healthz), said loudly once, retried rarely.
 			this.status.lastError = `refused ${code} ${reason}`;
-			this.up.log(`federation: ${this.name} refused by upstream: ${code} ${reason}`);
+			if (this.status.blocked !== `${code} ${reason}`) {
+				this.up.log(
+					`federation: BLOCKED ${this.name}: upstream refused it (${code} ${reason}); it does not reach headquarters until that is fixed there (retrying every ${Math.round(this.up.maxBackoff / 1000)} s)`
+				);
+				this.status.blockedSince ??= new Date().toISOString();
+			}
+			this.status.blocked = `${code} ${reason}`;
 		} else if (wasConnected) {
 			this.up.log(`federation: ${this.name} disconnected (${code}${reason ? ' ' + reason : ''})`);
 		}
 		if (this.up.stopped || this.up.suspended) return;
 		if (wasConnected && code < 4400) this.backoff = this.up.minBackoff;
+		if (final) this.backoff = this.up.maxBackoff;
 		const delay = this.backoff;
 		this.backoff = Math.min(this.backoff * 2, this.up.maxBackoff);
 		this.timer = setTimeout(() => {
