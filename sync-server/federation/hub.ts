@@ -11,6 +11,11 @@ import type { Relay } from '../relay';
 import type { Upstream } from './upstream';
 
 const SETTING = 'federation_downstream';
+/**
+ * A site relay lists its documents here every minute; one not seen for this long is taken as
+ * retired (HQ's own certificate watch then serves its site again).
+ */
+export const DOWNSTREAM_EXPIRY_MS = 3 * 86_400_000;
 
 /** A site served by a downstream relay, as HQ last saw it. */
 export interface DownstreamSite {
@@ -34,12 +39,23 @@ export class DownstreamSites {
 			parsed && typeof parsed === 'object' ? (parsed as Record<string, DownstreamSite>) : {};
 	}
 
-	has(siteId: string): boolean {
-		return Object.hasOwn(this.sites, siteId);
+	/** Whether a downstream relay serves `siteId` (seen in the last three days). */
+	has(siteId: string, now = Date.now()): boolean {
+		const entry = Object.hasOwn(this.sites, siteId) ? this.sites[siteId] : undefined;
+		return !!entry && now - Date.parse(entry.lastSeen) < DOWNSTREAM_EXPIRY_MS;
 	}
 
-	list(): Record<string, DownstreamSite> {
+	/** The sites served downstream now (expired entries are forgotten). */
+	list(now = Date.now()): Record<string, DownstreamSite> {
+		this.forget(now);
 		return { ...this.sites };
+	}
+
+	/** Drops expired entries, from the stored copy too. */
+	private forget(now: number): void {
+		const gone = Object.keys(this.sites).filter((s) => !this.has(s, now));
+		for (const s of gone) delete this.sites[s];
+		if (gone.length > 0) this.relay.storage.setSetting(SETTING, JSON.stringify(this.sites));
 	}
 
 	note(sites: readonly string[], relaySub: string, at = new Date()): void {
@@ -50,6 +66,7 @@ export class DownstreamSites {
 		);
 		for (const s of sites) this.sites[s] = { relay: relaySub, lastSeen: at.toISOString() };
 		if (stale) this.relay.storage.setSetting(SETTING, JSON.stringify(this.sites));
+		this.forget(at.getTime());
 	}
 }
 
