@@ -54,3 +54,23 @@ export function fmtHours(h: number): string {
 	const r = Math.round(h * 10) / 10;
 	return Number.isInteger(r) ? String(r) : r.toFixed(1);
 }
+
+/** 'YYYY-MM-DD HH:mm' of an instant in the site's time zone (records are stored in UTC). */
+export function siteDateTime(iso: string, timeZone: string): string {
+	const t = Date.parse(iso);
+	if (Number.isNaN(t)) return iso;
+	const parts = Object.fromEntries(
+		new Intl.DateTimeFormat('en-CA', {
+			timeZone,
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
+			hour: '2-digit',
+			minute: '2-digit',
+			hourCycle: 'h23'
+		})
+			.formatToParts(new Date(t))
+			.map((p) => [p.type, p.value])
+	);
+	return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
