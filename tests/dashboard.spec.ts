@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDate } from '../src/lib/domain';
 import { contractorDoc, controlDoc } from '../src/lib/data/documents';
-import { signDecision } from '../src/lib/data/approvals';
+import { DEFAULT_ENTRY_CHAIN, signDecision } from '../src/lib/data/approvals';
 import { eventsDocFor, newUlid } from '../src/lib/data/event-commands';
 import { newSecretKey, softwareSigner, type KeyBinding } from '../src/lib/data/signing';
 import type { RunningServer } from '../sync-server/server';
@@ -208,7 +208,7 @@ test('site dashboard: numbers from the seed, live update, offline reload; HQ sum
 	await expect(tile(page, 'lapsed')).toHaveText('1');
 	await expect(tile(page, 'alerts')).toHaveText('3');
 	await expect(tile(page, 'pending')).toHaveText('3');
-	await expect(tile(page, 'overdue')).toHaveText('2');
+	await expect(page.getByTestId('tile-pending')).toContainText('其中超时 2');
 	const byContractor = page.getByTestId('chart-by-contractor').locator('table');
 	await expect(byContractor.locator('tr', { hasText: '华东焊接工程' })).toContainText('3');
 	await expect(byContractor.locator('tr', { hasText: '申城电气安装' })).toContainText('1');
@@ -251,7 +251,6 @@ test('site dashboard: numbers from the seed, live update, offline reload; HQ sum
 	await expect(tile(page, 'onsite')).toHaveText('5', { timeout: 15_000 });
 	await page.goto(`${relay.url}/dashboard`);
 	await expect(tile(page, 'onsite')).toHaveText('5', { timeout: 15_000 });
-	await page.screenshot({ path: join(SHOTS, 'dashboard-zh.png'), fullPage: false });
 
 	// Offline: a reload still shows the dashboard from this device's copy.
 	await page.context().setOffline(true);
@@ -267,7 +266,6 @@ test('site dashboard: numbers from the seed, live update, offline reload; HQ sum
 	await expect(tile(hq, 'onsite')).toHaveText('6', { timeout: 20_000 });
 	await expect(tile(hq, 'd30')).toHaveText('2');
 	await expect(tile(hq, 'lapsed')).toHaveText('1');
-	await hq.screenshot({ path: join(SHOTS, 'hq-zh.png'), fullPage: false });
 	// One site alone.
 	await hq.getByTestId('dash-site').selectOption('S2');
 	await expect(tile(hq, 'onsite')).toHaveText('1');
@@ -404,7 +402,6 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 	await page.goto(`${relay.url}/dashboard/contractors/C1?site=S1`);
 	await expect(page.getByTestId('sc-sub-ratings')).toHaveText('91.7', { timeout: 20_000 });
 	await expect(score).not.toHaveText(before ?? '');
-	await page.screenshot({ path: join(SHOTS, 'scorecard-zh.png'), fullPage: false });
 
 	// Every number opens its records: the ratings (with the comment), the hours (gate passages).
 	await page.getByTestId('sc-raw-ratings').click();
@@ -459,5 +456,428 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 	await page.getByTestId('sc-raw-incidents').click();
 	await expect(page.getByTestId('sc-record')).toHaveCount(1);
 	await expect(page.getByTestId('sc-record')).toContainText('焊渣掉落险些砸伤');
+	await relay.close();
+});
+
+// ——— Screenshots of a realistic site (npm run screenshots only) ———
+
+/** A small deterministic PRNG (mulberry32), so every screenshot run draws the same site. */
+function prng(seed: number) {
+	return () => {
+		seed = (seed + 0x6d2b79f5) | 0;
+		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘';
+const GIVEN = [
+	'伟',
+	'芳',
+	'强',
+	'磊',
+	'军',
+	'洋',
+	'勇',
+	'杰',
+	'涛',
+	'明',
+	'超',
+	'刚',
+	'平',
+	'辉',
+	'鹏',
+	'华',
+	'飞',
+	'斌',
+	'波',
+	'建国',
+	'志强',
+	'海涛',
+	'立新',
+	'春生'
+];
+// [id, name, site, [trade, certificate code, people]...]
+const FIRMS = [
+	['C1', '华东焊接工程', 'S1', [['焊工', 'SO-WELD-FUSION', 9]]],
+	['C2', '申城电气安装', 'S1', [['电工', 'SO-ELEC-LV', 7]]],
+	['C3', '沪建架业', 'S1', [['架子工', 'SO-HEIGHT-SCAFFOLD', 8]]],
+	[
+		'C4',
+		'浦江起重吊装',
+		'S1',
+		[
+			['起重司机', 'SE-2019-Q2', 3],
+			['信号司索工', 'SE-2019-Q1', 3]
+		]
+	],
+	['C5', '江南劳务', 'S1', [['普工', 'SO-HEIGHT-SCAFFOLD', 10]]],
+	[
+		'C6',
+		'临港机电安装',
+		'S2',
+		[
+			['电工', 'SO-ELEC-LV', 6],
+			['焊工', 'SO-WELD-FUSION', 4]
+		]
+	]
+] as const;
+
+/** S1's zones (rectangles around a site in Pudong) and a point inside each. */
+const ZONES = [
+	['z-steel', '钢结构区', 'work', 31.2, 121.5],
+	['z-pit', '基坑', 'danger', 31.2, 121.502],
+	['z-yard', '材料堆场', 'work', 31.2015, 121.5],
+	['z-power', '配电房', 'restricted', 31.2015, 121.502]
+] as const;
+
+async function realisticWorld(relay: RunningServer, T: number) {
+	const rnd = prng(20261130);
+	const pick = <X>(xs: readonly X[]) => xs[Math.floor(rnd() * xs.length)]!;
+	const TZ = 'Asia/Shanghai';
+	const dayAt = (offset: number) => localDate(new Date(T + offset * DAY), TZ);
+	const at = (date: string, hh: number, mm: number) =>
+		Date.parse(`${date}T${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:00+08:00`);
+	const created = new Date(T - 400 * DAY).toISOString();
+	relay.relay.write('org', (doc) => {
+		for (const [id, name] of [
+			['S1', '滨江一号工地'],
+			['S2', '临港二号工地']
+		])
+			doc
+				.getMap('sites')
+				.set(id, { schema: 1, id, name, kind: 'construction', timeZone: TZ, createdAt: created });
+		for (const [id, name, site] of FIRMS)
+			doc.getMap('contractors').set(id, { schema: 1, id, name, sites: [site], createdAt: created });
+	});
+	// Workers and certificates: most valid for long, a few due within 30/60/90 days, two lapsed.
+	type W = { id: string; name: string; c: string; site: string; trade: string };
+	const workers: W[] = [];
+	let n = 0;
+	for (const [c, , site, trades] of FIRMS) {
+		relay.relay.write(contractorDoc(c), (doc) => {
+			for (const [trade, code, count] of trades)
+				for (let i = 0; i < count; i++) {
+					const id = `w${++n}`;
+					const name = pick([...SURNAMES]) + pick(GIVEN);
+					workers.push({ id, name, c, site, trade });
+					// Due within 30 / 60 / 90 days or lapsed: a few of each, the rest valid for long.
+					const expires =
+						n % 17 === 5
+							? -8
+							: n % 13 === 3
+								? 20
+								: n % 11 === 4
+									? 50
+									: n % 9 === 2
+										? 75
+										: 300 + n * 7;
+					doc.getMap('workers').set(id, {
+						schema: 2,
+						id,
+						contractorId: c,
+						name,
+						docType: 'passport',
+						docNumber: `E${c}${n}`,
+						trade,
+						createdAt: created,
+						updatedAt: created
+					});
+					doc.getMap('certificates').set(`c-${id}`, {
+						schema: 1,
+						id: `c-${id}`,
+						workerId: id,
+						regime: code.startsWith('SE-') ? 'special_equipment' : 'special_operation',
+						catalogueVersion: code.startsWith('SE-') ? '2019' : 'order30',
+						code,
+						number: `T${310000 + n * 37}`,
+						issuedOn: dayAt(-700),
+						expiresOn: dayAt(expires),
+						nextReviewOn: dayAt(expires),
+						createdAt: created,
+						updatedAt: created
+					});
+				}
+		});
+	}
+	// Events, grouped per (site, month) document and written once each.
+	const docs = new Map<string, Record<string, Record<string, unknown>>>();
+	const put = (site: string, t: number, map: string, value: Record<string, unknown>) => {
+		const name = eventsDocFor(site, new Date(t), TZ);
+		const d = docs.get(name) ?? docs.set(name, {}).get(name)!;
+		(d[map] ??= {})[value.id as string] = value;
+	};
+	const pass = (w: W, direction: 'in' | 'out', t: number) =>
+		put(w.site, t, 'attendance', {
+			schema: 1,
+			id: newUlid(t),
+			siteId: w.site,
+			workerId: w.id,
+			contractorId: w.c,
+			direction,
+			at: new Date(t).toISOString(),
+			deviceId: 'gate-1',
+			method: 'qr',
+			allow: true,
+			reasons: []
+		});
+	const alert = (w: W, kind: 'ppe' | 'zone' | 'geofence', t: number) =>
+		put(w.site, t, 'alerts', {
+			schema: 1,
+			id: newUlid(t),
+			siteId: w.site,
+			kind,
+			at: new Date(t).toISOString(),
+			workerId: w.id,
+			deviceId: 'cam-2'
+		});
+	const today = dayAt(0);
+	const nowMin = Math.floor((T - at(today, 0, 0)) / 60_000);
+	// Past days: the last 30 every day but Sunday's half crew; earlier months four days each
+	// (the scorecards' twelve-month trend).
+	const pastDays: number[] = [];
+	for (let d = 1; d <= 30; d++) pastDays.push(-d);
+	for (let m = 1; m <= 11; m++)
+		for (const k of [3, 9, 15, 22]) pastDays.push(-30 - (m - 1) * 30 - k);
+	for (const off of pastDays) {
+		const date = dayAt(off);
+		const sunday = new Date(`${date}T12:00:00+08:00`).getUTCDay() === 0;
+		for (const w of workers) {
+			if (rnd() < (sunday ? 0.6 : 0.12)) continue;
+			const inAt = at(date, 7, 15) + Math.floor(rnd() * 75) * 60_000;
+			const outAt = at(date, 16, 30) + Math.floor(rnd() * 120) * 60_000;
+			pass(w, 'in', inAt);
+			pass(w, 'out', outAt);
+			if (rnd() < 0.035)
+				alert(
+					w,
+					pick(['ppe', 'ppe', 'zone', 'geofence'] as const),
+					inAt + Math.floor(rnd() * 7) * 3_600_000
+				);
+		}
+	}
+	// Today: entries from 07:30, a few leave during the day (and at the evening's end, the day
+	// shift), up to now; pings place those on site in the zones.
+	const onSite: W[] = [];
+	for (const w of workers) {
+		if (rnd() < 0.12) continue;
+		const inMin = 7 * 60 + 30 + Math.floor(rnd() * 90);
+		if (inMin >= nowMin) continue;
+		pass(w, 'in', at(today, 0, 0) + inMin * 60_000);
+		const r = rnd();
+		const outMin =
+			r < 0.15 ? 11 * 60 + 30 + Math.floor(rnd() * 120) : 17 * 60 + Math.floor(rnd() * 90);
+		if (outMin < nowMin) pass(w, 'out', at(today, 0, 0) + outMin * 60_000);
+		else onSite.push(w);
+	}
+	for (const w of onSite.filter((x) => x.site === 'S1')) {
+		const [, , , lat, lng] = pick(ZONES);
+		const t = T - Math.floor(rnd() * 20) * 60_000;
+		put('S1', t, 'pings', {
+			schema: 1,
+			id: newUlid(t),
+			workerId: w.id,
+			at: new Date(t).toISOString(),
+			lat: lat + (rnd() - 0.5) * 0.0004,
+			lng: lng + (rnd() - 0.5) * 0.0004,
+			accuracy: 5
+		});
+	}
+	for (const k of [1, 2, 3, 4, 5]) {
+		const t = T - k * 47 * 60_000;
+		if (t > at(today, 7, 30)) alert(pick(onSite), k % 3 ? 'ppe' : 'zone', t);
+	}
+	// Ratings and incidents over the months, by the safety officer.
+	const firmsS1 = FIRMS.filter((f) => f[2] === 'S1');
+	const jobs = ['钢梁焊接', '配电箱安装', '外脚手架搭设', '塔吊吊装', '基坑清理', '管道焊接'];
+	for (const off of pastDays.filter((_, i) => i % 3 === 0)) {
+		const [c, , site] = pick(firmsS1);
+		const t = at(dayAt(off), 17, 40);
+		const base = c === 'C3' ? 3 : c === 'C1' ? 4 : 4 + Math.round(rnd());
+		put(site, t, 'ratings', {
+			schema: 1,
+			id: newUlid(t),
+			siteId: site,
+			contractorId: c,
+			job: { title: `${pick(jobs)}（${dayAt(off).slice(5)}）` },
+			quality: Math.min(5, base + Math.round(rnd())),
+			safety: Math.max(1, base - Math.round(rnd())),
+			tidiness: Math.min(5, Math.max(1, base + Math.round(rnd() * 2 - 1))),
+			comment: pick(['按期完成，现场整洁', '收工清场不及时', '安全交底到位', '动火监护到位']),
+			at: new Date(t).toISOString(),
+			by: 'uS',
+			byName: '安全员甲'
+		});
+	}
+	for (const [off, c, severity, title] of [
+		[-4, 'C3', 'near_miss', '脚手板未固定，险些坠落'],
+		[-19, 'C4', 'minor', '吊装时手部擦伤'],
+		[-75, 'C3', 'near_miss', '扣件高处坠落'],
+		[-160, 'C1', 'near_miss', '焊渣引燃包装纸，当即扑灭']
+	] as const) {
+		const t = at(dayAt(off), 10, 20);
+		put('S1', t, 'incidents', {
+			schema: 1,
+			id: newUlid(t),
+			siteId: 'S1',
+			contractorId: c,
+			workerIds: [workers.find((w) => w.c === c)!.id],
+			severity,
+			title,
+			at: new Date(t).toISOString(),
+			by: 'uS',
+			byName: '安全员甲'
+		});
+	}
+	for (const [name, maps] of docs)
+		relay.relay.write(name, (doc) => {
+			for (const [map, values] of Object.entries(maps))
+				for (const [k, v] of Object.entries(values)) doc.getMap(map).set(k, v);
+		});
+	// S1's zones, and entry approvals: decided ones (the time per step) and some waiting.
+	const signers = (['project_lead', 'safety', 'director'] as const).map((role) => ({
+		role,
+		principal: `u-${role}`,
+		signer: softwareSigner(newSecretKey())
+	}));
+	relay.relay.write('org', (doc) => {
+		for (const { role, principal, signer } of signers)
+			doc.getMap('keys').set(signer.keyId, {
+				schema: 1,
+				id: signer.keyId,
+				principal,
+				publicKey: signer.publicKey,
+				role: 'staff',
+				staffRole: role,
+				sites: ['S1'],
+				validFrom: created,
+				registeredBy: 'admin-e2e'
+			} satisfies KeyBinding);
+	});
+	const decisions: { hash: string; record: unknown }[] = [];
+	const apps: Record<string, Record<string, unknown>> = {};
+	for (let i = 0; i < 14; i++) {
+		const [c] = pick(firmsS1);
+		const who = workers.filter((w) => w.c === c).slice(0, 1 + (i % 3));
+		const submitted = T - (i < 4 ? [5, 14, 30, 52][i]! : 40 + i * 60) * 3_600_000;
+		const id = `A${i}`;
+		(apps[c] ??= {})[id] = {
+			schema: 1,
+			id,
+			contractorId: c,
+			siteId: 'S1',
+			workers: who.map((w) => ({ workerId: w.id, workType: 'general' })),
+			validFrom: dayAt(-30),
+			validUntil: dayAt(60),
+			status: 'submitted',
+			submittedAt: new Date(submitted).toISOString(),
+			submittedBy: `${c}-admin`,
+			createdAt: new Date(submitted).toISOString(),
+			updatedAt: new Date(submitted).toISOString()
+		};
+		// The four newest wait (two past a 24 h deadline); the others went through all steps.
+		const steps = i < 4 ? (i === 3 ? 1 : 0) : 3;
+		for (const w of who) {
+			let t = submitted;
+			for (let s = 0; s < steps; s++) {
+				t += (2 + rnd() * (s === 1 ? 30 : 14)) * 3_600_000;
+				decisions.push(
+					await signDecision(signers[s]!.signer, {
+						site: 'S1',
+						application: `${c}/${id}`,
+						worker: w.id,
+						round: new Date(submitted).toISOString(),
+						step: s,
+						stepId: DEFAULT_ENTRY_CHAIN.steps[s]!.id,
+						decision: 'approve',
+						comment: '',
+						conditions: [],
+						signer: signers[s]!.principal,
+						prev: null,
+						at: new Date(Math.min(t, T - 60_000)).toISOString()
+					})
+				);
+			}
+		}
+	}
+	for (const [c, values] of Object.entries(apps))
+		relay.relay.write(contractorDoc(c), (doc) => {
+			for (const [k, v] of Object.entries(values)) doc.getMap('applications').set(k, v);
+		});
+	relay.relay.write(controlDoc('S1'), (doc) => {
+		for (const { hash, record } of decisions) doc.getMap('decisions').set(hash, record);
+		for (const [id, name, kind, lat, lng] of ZONES)
+			doc.getMap('zones').set(id, {
+				schema: 1,
+				id,
+				siteId: 'S1',
+				name,
+				kind,
+				requiresPermit: kind !== 'work',
+				area: [
+					[lat - 0.0006, lng - 0.0008],
+					[lat - 0.0006, lng + 0.0008],
+					[lat + 0.0006, lng + 0.0008],
+					[lat + 0.0006, lng - 0.0008]
+				],
+				permitKinds: [],
+				neighbours: [],
+				updatedAt: created,
+				updatedBy: 'admin-e2e'
+			});
+	});
+}
+
+/** The whole page at 1280 wide: the viewport grown to the page (the shell's sidebar is fixed). */
+async function shoot(page: Page, file: string) {
+	await page.evaluate(() => window.scrollTo(0, 0));
+	const height = await page.evaluate(() => document.documentElement.scrollHeight);
+	await page.setViewportSize({ width: 1280, height: Math.max(800, height) });
+	await page.waitForTimeout(400); // the charts redraw at the new size
+	await page.screenshot({ path: join(SHOTS, file) });
+	await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test('screenshots: a realistic site — dashboard, a scorecard, the HQ view (zh-CN, 1280 wide)', async ({
+	browser
+}) => {
+	test.skip(!process.env.SITEPASS_SCREENSHOTS, 'npm run screenshots only');
+	test.setTimeout(120_000);
+	// "Now" on the site: the real time during the working day, else 15:40 (today's, or
+	// yesterday's before 09:30), with the browsers' clocks set to it.
+	const real = Date.now();
+	const todayLocal = localDate(new Date(real), 'Asia/Shanghai');
+	const hhmm = (d: string, t: string) => Date.parse(`${d}T${t}:00+08:00`);
+	const T =
+		real >= hhmm(todayLocal, '09:30') && real <= hhmm(todayLocal, '17:30')
+			? real
+			: real > hhmm(todayLocal, '17:30')
+				? hhmm(todayLocal, '15:40')
+				: hhmm(localDate(new Date(real - DAY), 'Asia/Shanghai'), '15:40');
+	const relay = await startRelay(mkdtempSync(join(tmpdir(), 'sitepass-dash-shots-')));
+	await realisticWorld(relay, T);
+	const page = await enrolStaff(browser, relay, 'uS', '安全员甲', 'safety', { landing: '/' });
+	await page.setViewportSize({ width: 1280, height: 800 });
+	if (T !== real) await page.clock.setFixedTime(T);
+	await page.goto(`${relay.url}/dashboard?site=S1`);
+	await expect(tile(page, 'onsite')).not.toHaveText('0', { timeout: 30_000 });
+	await expect(page.getByTestId('chart-approvals').locator('svg rect').first()).toBeVisible();
+	await shoot(page, 'dashboard-zh.png');
+	await page.goto(`${relay.url}/dashboard/contractors/C3?site=S1`);
+	await expect(page.getByTestId('sc-score').locator('[data-value]')).toHaveText(/\d/, {
+		timeout: 30_000
+	});
+	await page.getByTestId('sc-raw-incidents').click();
+	await expect(page.getByTestId('sc-records')).toBeVisible();
+	await shoot(page, 'scorecard-zh.png');
+	const hq = await enrolHq(browser, relay);
+	if (T !== real) {
+		await hq.clock.setFixedTime(T);
+		await hq.reload();
+	}
+	await expect(tile(hq, 'onsite')).not.toHaveText('0', { timeout: 30_000 });
+	await expect(hq.getByTestId('dash-hq-note')).toContainText('2 个工地');
+	await shoot(hq, 'hq-zh.png');
 	await relay.close();
 });
