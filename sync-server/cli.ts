@@ -15,7 +15,7 @@ import {
 	startRegistrySimulator,
 	type SimulatorMode
 } from './registry/simulator';
-import { parseUpstreamUrl, upstreamClaims } from './federation/upstream';
+import { insecureUpstreamProblem, parseUpstreamUrl, upstreamClaims } from './federation/upstream';
 import { DEFAULT_MAX_MESSAGE_BYTES, serve } from './server';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
@@ -33,7 +33,7 @@ Usage:
                  [--tls-cert FILE --tls-key FILE] [--org-name NAME] [--public-url URL]
                  [--max-message-bytes N] [--registry-url URL] [--registry-rate 5]
                  [--verify-every 7d] [--verify-near 1d] [--digest-hour 7]
-                 [--upstream wss://hq.example/sync --upstream-token TOKEN]
+                 [--upstream wss://hq.example/sync --upstream-token TOKEN] [--insecure-upstream]
   sitepass token --role ROLE --sub ID [--staff-role project_lead|safety|director]
                  [--site S]... [--contractor C] [--ttl 30d] [--data ./data]
   sitepass registry-sim --seed FILE [--port 8790] [--host 127.0.0.1]
@@ -52,6 +52,8 @@ serve   Runs the site relay and serves the SitePass app on the same address. On 
         it replicates its sites' documents to the headquarters relay, resuming after outages,
         and takes HQ's org and blacklist. The token comes from HQ:
         "sitepass token --role relay --site S". Start a federated site on a new --data folder.
+        A plain ws:// or http:// upstream on another machine is refused unless
+        --insecure-upstream is given (the token and all data would cross unencrypted).
 token   Prints a signed token for this org (roles: ${ROLES.join(', ')}); creates the org
         first if the data folder is empty. Staff need --staff-role, a contractor admin
         --contractor, a gate, worker or relay at least one --site. At headquarters,
@@ -107,7 +109,8 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 				'verify-near': { type: 'string', default: '1d' },
 				'digest-hour': { type: 'string', default: '7' },
 				upstream: { type: 'string' },
-				'upstream-token': { type: 'string' }
+				'upstream-token': { type: 'string' },
+				'insecure-upstream': { type: 'boolean', default: false }
 			},
 			strict: true
 		}));
@@ -157,12 +160,17 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 			'--upstream 和 --upstream-token 要一起给出 / --upstream and --upstream-token go together'
 		);
 	}
-	if (upstreamUrl && !parseUpstreamUrl(upstreamUrl)) {
+	const upstreamTarget = upstreamUrl ? parseUpstreamUrl(upstreamUrl) : null;
+	if (upstreamUrl && !upstreamTarget) {
 		return fail(
 			'serve',
 			`--upstream "${upstreamUrl}" 不是总部中继的地址 / must look like wss://hq.example/sync`
 		);
 	}
+	const insecure = upstreamTarget
+		? insecureUpstreamProblem(upstreamTarget, values['insecure-upstream'])
+		: null;
+	if (insecure) return fail('serve', insecure);
 	if (upstreamToken) {
 		const up = upstreamClaims(upstreamToken);
 		if (!up.ok) return fail('serve', `--upstream-token: ${up.message}`);
@@ -194,7 +202,9 @@ async function runServe(argv: string[]): Promise<number | undefined> {
 					}
 				: null,
 			verification: { everyMs: every * 1000, nearMs: near * 1000, digestHour },
-			upstream: upstreamUrl ? { url: upstreamUrl, token: upstreamToken! } : null
+			upstream: upstreamUrl
+				? { url: upstreamUrl, token: upstreamToken!, insecure: values['insecure-upstream'] }
+				: null
 		});
 	} catch (err) {
 		return fail('serve', (err as Error).message, 1);

@@ -524,7 +524,9 @@ export class Relay {
 		if (!url.pathname.startsWith('/sync/')) {
 			return this.refuseSocket(ws, req, CLOSE.NOT_FOUND, 'NOT_A_DOCUMENT', 'not /sync/<document>');
 		}
-		const check = this.verify(url.searchParams.get('token'));
+		// Browsers cannot set headers on a WebSocket (token in the query); relays send a header.
+		const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+		const check = this.verify(bearer ?? url.searchParams.get('token'));
 		if (!check.ok) return this.refuseSocket(ws, req, CLOSE.UNAUTHORIZED, check.code, '');
 		const claims = check.claims;
 		const who = ` sub=${claims.sub} role=${claims.role} jti=${claims.jti}`;

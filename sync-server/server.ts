@@ -31,7 +31,12 @@ import { Outbox, type OutboxOptions } from './integration/webhooks';
 import { createStaticHandler } from './static';
 import { createFederationApi, DownstreamSites } from './federation/hub';
 import { createBundleApi } from './bundle/http';
-import { parseUpstreamUrl, Upstream, upstreamClaims } from './federation/upstream';
+import {
+	insecureUpstreamProblem,
+	parseUpstreamUrl,
+	Upstream,
+	upstreamClaims
+} from './federation/upstream';
 import { newJti, signToken } from './tokens';
 import { VERSION } from './version';
 
@@ -93,6 +98,9 @@ export interface ServeOptions {
 		maxBackoffMs?: number;
 		listEveryMs?: number;
 		pingIntervalMs?: number;
+		handshakeTimeoutMs?: number;
+		/** Accept a plain ws:// upstream on another machine (`--insecure-upstream`). */
+		insecure?: boolean;
 	} | null;
 }
 
@@ -146,10 +154,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 	let federatedAs: Claims | null = null;
 	if (options.upstream) {
 		// Checked before the data folder is touched: a bad URL or token changes nothing.
-		if (!parseUpstreamUrl(options.upstream.url))
+		const target = parseUpstreamUrl(options.upstream.url);
+		if (!target)
 			throw new Error(
 				`--upstream ${options.upstream.url} 不是上级中继的地址，应类似 wss://hq.example/sync / must look like wss://hq.example/sync`
 			);
+		const insecure = insecureUpstreamProblem(target, options.upstream.insecure);
+		if (insecure) throw new Error(insecure);
 		const up = upstreamClaims(options.upstream.token);
 		if (!up.ok) throw new Error(up.message);
 		// The org is HQ's (its id is the token's issuer); this site's first admin is its own.

@@ -7,7 +7,7 @@ import { main } from '../cli';
 import { openDataDir } from '../datadir';
 import { makeRoot, startRelay, waitFor } from '../testing';
 import { verifyToken } from '../tokens';
-import { parseUpstreamUrl, upstreamClaims } from './upstream';
+import { insecureUpstreamProblem, parseUpstreamUrl, upstreamClaims } from './upstream';
 
 let out = '';
 let err = '';
@@ -91,6 +91,32 @@ describe('sitepass serve --upstream', () => {
 		).toBe(2);
 		expect(err).toMatch(/角色是 gate.*--role relay/);
 		expect(upstreamClaims(gate).ok).toBe(false);
+	});
+
+	it('refuses a plain ws:// or http:// upstream on another machine unless --insecure-upstream', async () => {
+		const plain = (url: string) => insecureUpstreamProblem(parseUpstreamUrl(url)!);
+		expect(plain('ws://hq.example/sync')).toMatch(/没有加密.*--insecure-upstream/);
+		expect(plain('http://10.0.0.5:8787')).toMatch(/没有加密/);
+		expect(plain('wss://hq.example/sync')).toBeNull();
+		expect(plain('ws://127.0.0.1:8787/sync')).toBeNull();
+		expect(plain('ws://localhost:8787')).toBeNull();
+		expect(plain('ws://[::1]:8787')).toBeNull();
+		expect(insecureUpstreamProblem(parseUpstreamUrl('ws://hq.example')!, true)).toBeNull();
+		const hq = makeRoot();
+		capture();
+		await main(['token', '--data', hq.dataDir, '--role', 'relay', '--site', 'S1']);
+		const relayToken = out.trim();
+		const site = makeRoot();
+		const base = ['serve', '--data', site.dataDir, '--static', site.staticDir, '--port', '0'];
+		err = '';
+		const args = [...base, '--upstream', 'ws://hq.example/sync', '--upstream-token', relayToken];
+		expect(await main(args)).toBe(2);
+		expect(err).toMatch(/没有加密（ws:\/\/ 或 http:\/\/）.*--insecure-upstream/);
+		vi.restoreAllMocks();
+		// serve() itself refuses it too, before the data folder is touched.
+		await expect(
+			startRelay({ root: site, upstream: { url: 'ws://hq.example/sync', token: relayToken } })
+		).rejects.toThrow(/--insecure-upstream/);
 	});
 
 	it('refuses a data folder that already has its own org, and a federated one without --upstream', async () => {

@@ -52,6 +52,26 @@ export function parseUpstreamUrl(text: string): UpstreamTarget | null {
 	};
 }
 
+/** Whether `host` (URL host, maybe `[::1]:port`) is this machine. */
+function isLoopback(host: string): boolean {
+	const name = host
+		.replace(/:\d+$/, '')
+		.replace(/^\[|\]$/g, '')
+		.toLowerCase();
+	return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+/**
+ * Why a plain `ws://` upstream is refused: the relay token (a year's bearer secret) and every
+ * document would cross the network readable and changeable. Null for `wss://`, for this machine,
+ * and when the operator insists (`--insecure-upstream`).
+ */
+export function insecureUpstreamProblem(target: UpstreamTarget, insecure = false): string | null {
+	if (insecure || target.syncUrl.startsWith('wss:')) return null;
+	if (isLoopback(new URL(target.syncUrl).host)) return null;
+	return `--upstream ${target.syncUrl} 没有加密（ws:// 或 http://）：中继令牌和全部数据会明文经过网络。请用 wss:// 或 https:// 的总部地址；确需在受控内网明文连接时加 --insecure-upstream / an unencrypted upstream sends the relay token and every document in the clear; use wss:// (or pass --insecure-upstream)`;
+}
+
 /**
  * The claims an upstream token carries. The site relay cannot check HQ's signature (it does not
  * hold HQ's key; HQ checks it on every connection), only that it is a well-formed, unexpired
@@ -119,6 +139,8 @@ export interface UpstreamOptions {
 	pingIntervalMs?: number;
 	/** An upgrade HQ has not answered in this time is abandoned and retried (default 15 s). */
 	handshakeTimeoutMs?: number;
+	/** Accept a plain ws:// upstream on another machine (`--insecure-upstream`). */
+	insecure?: boolean;
 }
 
 function syncMessage(write: (e: encoding.Encoder) => void): Uint8Array {
@@ -164,8 +186,10 @@ class Link {
 
 	connect(): void {
 		if (this.up.stopped || this.ws) return;
-		const url = `${this.up.target.syncUrl}/${encodeURIComponent(this.name)}?token=${encodeURIComponent(this.up.token)}`;
+		// The token goes in a header, not the URL (proxies log URLs).
+		const url = `${this.up.target.syncUrl}/${encodeURIComponent(this.name)}`;
 		const ws = new WebSocket(url, {
+			headers: { authorization: `Bearer ${this.up.token}` },
 			perMessageDeflate: false,
 			maxPayload: UPSTREAM_MAX_MESSAGE_BYTES,
 			// A stalled upgrade (a proxy that accepts and never answers) must not hang the link.
@@ -362,6 +386,8 @@ export class Upstream {
 	constructor(private readonly opts: UpstreamOptions) {
 		const target = parseUpstreamUrl(opts.url);
 		if (!target) throw new Error(`--upstream ${opts.url} is not a ws(s):// or http(s):// URL`);
+		const insecure = insecureUpstreamProblem(target, opts.insecure);
+		if (insecure) throw new Error(insecure);
 		const claims = upstreamClaims(opts.token);
 		if (!claims.ok) throw new Error(claims.message);
 		this.target = target;
