@@ -428,7 +428,7 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 		['certificates', '0'],
 		['approvals', '0'],
 		['ratings', '100']
-	])
+	] as const)
 		await page.getByTestId(`w-${k}`).fill(w);
 	await expect(page.getByTestId('sc-trying')).toBeVisible();
 	await expect(score).toHaveText('91.7');
@@ -544,7 +544,7 @@ async function realisticWorld(relay: RunningServer, T: number) {
 		for (const [id, name] of [
 			['S1', '滨江一号工地'],
 			['S2', '临港二号工地']
-		])
+		] as const)
 			doc
 				.getMap('sites')
 				.set(id, { schema: 1, id, name, kind: 'construction', timeZone: TZ, createdAt: created });
