@@ -116,6 +116,9 @@ describe('the site dashboard and HQ', () => {
 		});
 		expect(d.hoursByContractor).toEqual({ CA: 27 * H, CB: 27 * H });
 		expect(d.days.find((p) => p.date === '2026-03-10')).toMatchObject({ hours: 18, ppe: 1 });
+		// a1 has been inside since 07:00: 3.5 h so far today, not yet in the day's hours.
+		expect(d.openHoursToday).toBeCloseTo(3.5, 10);
+		expect(d.days.find((p) => p.date === '2026-03-13')?.hours ?? 0).toBe(0);
 		// Nobody was in before 07:00; a1 came in at 07:00; the hours after 10:30 are still to come.
 		expect(d.todayByHour.slice(0, 12)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, null]);
 		expect(d.contractorMonths['2026-03']!.CA).toMatchObject({
@@ -157,9 +160,25 @@ describe('the site dashboard and HQ', () => {
 			expect(p.ppe).toBe((x?.ppe ?? 0) + (y?.ppe ?? 0));
 		}
 		expect(hq.todayByHour[9]).toBe(s1.todayByHour[9]! + s2.todayByHour[9]!);
+		expect(hq.openHoursToday).toBe(s1.openHoursToday + s2.openHoursToday);
 		// Merging is order-free and a single site merges to itself.
 		expect(mergeDashboards([s2, s1]).contractorMonths).toEqual(hq.contractorMonths);
 		expect(mergeDashboards([s1]).contractorMonths).toEqual(s1.contractorMonths);
+	});
+});
+
+describe('hours so far today', () => {
+	it('counts an overnight stay from midnight and leaves out an entry older than 16 h', () => {
+		const doc = new Y.Doc();
+		const att = doc.getMap('attendance');
+		// a1 came in yesterday at 22:00 (a night shift); b1 came in 20 h ago and never left.
+		const night = passage('S1', 'a1', 'CA', 'in', D10 + 2 * 24 * H + 22 * H);
+		const stale = passage('S1', 'b1', 'CB', 'in', D10 + 2 * 24 * H + 8 * H);
+		att.set(night.id, night);
+		att.set(stale.id, stale);
+		const d = dashboardOf('S1', doc, new Date('2026-03-13T04:00:00+08:00'));
+		expect(d.onSite.total).toBe(2);
+		expect(d.openHoursToday).toBeCloseTo(4, 10);
 	});
 });
 

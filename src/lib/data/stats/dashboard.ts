@@ -7,7 +7,7 @@ import { diffDays, type IsoDate } from '../../domain/dates';
 import { approvalMetrics, type ApplicationApprovals } from '../approvals';
 import type { LedgerRow } from '../ledger';
 import { zoneOfPing } from '../sitemap';
-import { zeroContractor } from './month';
+import { MAX_STAY_HOURS, zeroContractor } from './month';
 import { dayOf, dayStart } from './time';
 import {
 	ALERT_BUCKETS,
@@ -422,6 +422,14 @@ export function buildDashboard(input: DashboardInput): Dashboard {
 	for (const [w, p] of input.beforeToday ?? [])
 		if (p.t < start && newer(before.get(w), p)) before.set(w, p);
 	const present = [...last].filter(([, p]) => p.direction === 'in').map(([w]) => w);
+	// Today's hours so far of those inside now: from their entry (or midnight) to now. A stay has
+	// no hours until its exit pairs it; the tile of today should not read 0 with 30 people inside.
+	const at = input.at.getTime();
+	let openMs = 0;
+	for (const w of present) {
+		const p = last.get(w)!;
+		if (at - p.t <= MAX_STAY_HOURS * HOUR) openMs += Math.max(0, at - Math.max(p.t, start));
+	}
 	const series = addSeries(
 		memo(`${site}|series`, closed, null, () => seriesOf(closed)),
 		seriesOf(newest)
@@ -432,6 +440,7 @@ export function buildDashboard(input: DashboardInput): Dashboard {
 		today,
 		onSite: onSiteNow(present, input.workers, input.pings, input.zones),
 		todayByHour: hourlyHeadcount(today, input.timeZone, before, input.today, input.at),
+		openHoursToday: openMs / HOUR,
 		certificates: memoCertificates(input.siteId, input.ledger),
 		trades: tradeStats(input.ledger, present, input.workers),
 		approvals: approvalStats(input.siteId, input.approvals, input.at),
@@ -525,6 +534,7 @@ export function mergeDashboards(dashboards: readonly Dashboard[]): Dashboard {
 			byZone: sum(dashboards.map((d) => d.onSite.byZone))
 		},
 		todayByHour: hourly,
+		openHoursToday: dashboards.reduce((n, d) => n + d.openHoursToday, 0),
 		certificates,
 		trades: {
 			registered: sum(dashboards.map((d) => d.trades.registered)),

@@ -173,6 +173,11 @@ export interface Dashboard {
 	today: IsoDate;
 	onSite: OnSiteNow;
 	todayByHour: HourlyHeadcount;
+	/**
+	 * Hours so far today of the workers inside now (entry, or midnight, to `at`; stays older than
+	 * `MAX_STAY_HOURS` left out). Not in `days`: a stay counts there once its exit pairs it.
+	 */
+	openHoursToday: number;
 	certificates: CertificateStats;
 	trades: TradeStats;
 	approvals: ApprovalStats;

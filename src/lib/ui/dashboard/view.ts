@@ -3,9 +3,10 @@
 import type { Dashboard, DaySeriesPoint } from '$lib/data/stats/types';
 
 /** Today's hours and worker-days (the day series' point for `dash.today`). */
+/** Today's hours: closed stays plus those inside now up to now (`openHoursToday`). */
 export function hoursToday(dash: Dashboard): { hours: number; workerDays: number } {
 	const d = dash.days.find((p) => p.date === dash.today);
-	return { hours: d?.hours ?? 0, workerDays: d?.workerDays ?? 0 };
+	return { hours: (d?.hours ?? 0) + dash.openHoursToday, workerDays: d?.workerDays ?? 0 };
 }
 
 /** Today's alerts by kind and their total (false alarms are not counted by the read model). */
