@@ -403,15 +403,17 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 	await expect(page.getByTestId('sc-sub-ratings')).toHaveText('91.7', { timeout: 20_000 });
 	await expect(score).not.toHaveText(before ?? '');
 
-	// Every number opens its records: the ratings (with the comment), the hours (gate passages).
+	// Every number opens its records: the ratings (with the comment), the hours (the stays).
 	await page.getByTestId('sc-raw-ratings').click();
 	await expect(page.getByTestId('sc-records')).toHaveAttribute('data-kind', 'ratings');
 	await expect(page.getByTestId('sc-record')).toHaveCount(1);
 	await expect(page.getByTestId('sc-record')).toContainText('焊缝整齐');
 	await page.getByTestId('sc-hours').click();
 	await expect(page.getByTestId('sc-records')).toHaveAttribute('data-kind', 'hours');
-	// 张伟: in + out two days ago, in today; 王芳 and 李强 in today = 5 passages.
-	await expect(page.getByTestId('sc-record')).toHaveCount(5);
+	// 张伟: a stay two days ago (in + out) and one open today; 王芳 and 李强 in today = 4 stays,
+	// three of them without an exit yet (no hours).
+	await expect(page.getByTestId('sc-record')).toHaveCount(4);
+	await expect(page.getByTestId('sc-record').filter({ hasText: '尚无离场记录' })).toHaveCount(3);
 	// The alerts behind the number, attributed as the number is (张伟's three today).
 	await expect(page.getByTestId('sc-raw-alerts')).toContainText('3');
 	await page.getByTestId('sc-raw-alerts').click();

@@ -121,6 +121,7 @@ export const dashboardZhCN = {
 	'sc.records.time': '时间',
 	'sc.records.in': '进场',
 	'sc.records.out': '离场',
+	'sc.records.unclosed': '已进场，尚无离场记录（不计工时）',
 	'sc.records.note': '说明',
 	'sc.weights': '评分权重',
 	'sc.weights.readOnly': '只有系统管理员可以修改权重。您可以在下面试算其他权重，不会保存。',
@@ -289,6 +290,7 @@ export const dashboardEn: Record<keyof typeof dashboardZhCN, string> = {
 	'sc.records.time': 'Time',
 	'sc.records.in': 'In',
 	'sc.records.out': 'Out',
+	'sc.records.unclosed': 'In, no exit yet (no hours counted)',
 	'sc.records.note': 'Note',
 	'sc.weights': 'Weights',
 	'sc.weights.readOnly':
