@@ -277,7 +277,15 @@ async function listen(
 	});
 	const upstream = options.upstream ? new Upstream({ relay, log, ...options.upstream }) : null;
 	const federationApi = createFederationApi({ relay, downstream, upstream, log });
-	const bundleApi = createBundleApi({ relay, keys: data.keys, orgId: data.orgId, log, downstream });
+	const bundleApi = createBundleApi({
+		relay,
+		keys: data.keys,
+		orgId: data.orgId,
+		log,
+		downstream,
+		// A site relay takes headquarters' bundles with its own upstream token's claims.
+		siteClaims: upstream?.claims
+	});
 	const blobs = createBlobHandler({
 		relay,
 		storage: data.storage,
