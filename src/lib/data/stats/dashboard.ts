@@ -274,7 +274,8 @@ export function addContractorMonth(into: ContractorMonth, c: ContractorMonth): v
 	into.ratings.tidiness += c.ratings.tidiness;
 }
 
-const emptyPoint = (date: IsoDate): DaySeriesPoint => ({
+/** A day with nothing on it. */
+export const emptyPoint = (date: IsoDate): DaySeriesPoint => ({
 	date,
 	hours: 0,
 	workerDays: 0,

@@ -24,6 +24,21 @@ import { sync } from '$lib/sync/sync.svelte';
 export const ALL = 'all';
 
 /**
+ * The site a dashboard page shows: the `?site=` asked for when this person may see it (全部工地
+ * only with more than one site), else 全部工地 for HQ, else the first of their sites.
+ */
+export function pickSite(
+	param: string | null,
+	mySites: readonly string[],
+	role: Claims['role'] | undefined
+): string {
+	if (param === ALL && mySites.length > 1) return ALL;
+	if (param && mySites.includes(param)) return param;
+	if (role === 'hq' && mySites.length > 1) return ALL;
+	return mySites[0] ?? '';
+}
+
+/**
  * The sites this person may look at: staff their own sites (those whose control document they
  * may read), HQ and admins every site of the org. `version` only makes callers reactive.
  */

@@ -1,5 +1,6 @@
 // Small pure helpers the dashboard screens share: what today's tiles show, the last n days of the
 // day series, categories by size. The counting itself is in src/lib/data/stats (one rule, one place).
+import { emptyPoint } from '$lib/data/stats/dashboard';
 import type { Dashboard, DaySeriesPoint } from '$lib/data/stats/types';
 
 /** Today's hours and worker-days (the day series' point for `dash.today`). */
@@ -26,19 +27,7 @@ export function dayWindow(dash: Dashboard, n: number): DaySeriesPoint[] {
 	const out: DaySeriesPoint[] = [];
 	for (let i = n - 1; i >= 0; i--) {
 		const date = new Date(Date.UTC(y, m - 1, d - i)).toISOString().slice(0, 10);
-		out.push(
-			byDate.get(date) ?? {
-				date,
-				hours: 0,
-				workerDays: 0,
-				unclosed: 0,
-				falseAlarms: 0,
-				ppe: 0,
-				zone: 0,
-				geofence: 0,
-				other: 0
-			}
-		);
+		out.push(byDate.get(date) ?? emptyPoint(date));
 	}
 	return out;
 }
