@@ -35,6 +35,7 @@ test('each page says what it is for, also on a deep link', async ({ page }) => {
 		else if (id === 'monitor') await expect(page.getByTestId('monitor-staff-only')).toBeVisible();
 		else if (id === 'map') await expect(page.getByTestId('map-not-allowed')).toBeVisible();
 		else if (id === 'muster') await expect(page.getByTestId('muster-staff-only')).toBeVisible();
+		else if (id === 'dashboard') await expect(page.getByTestId('dash-not-enrolled')).toBeVisible();
 		else await expect(page.getByTestId(`page-plan-${id}`)).toBeVisible();
 		await expect(page.getByTestId(`nav-${id}`)).toHaveAttribute('aria-current', 'page');
 		await expect(page.locator('.page-title')).toHaveText(label);
