@@ -75,7 +75,9 @@ async function enrolFace(page: Page, url: string, workerId: string, photo = fals
 	await page.getByTestId('enrol-start').click();
 	await expect(page.getByTestId('enrol-save')).toBeEnabled({ timeout: 150_000 });
 	await page.getByTestId('enrol-save').click();
-	await expect(page.getByTestId('enrol-saved')).toBeVisible();
+	// The page saves while the camera loop keeps both cores busy: on a loaded 2-core CI machine the
+	// confirmation took over 5 s once (it is not the thing under test here).
+	await expect(page.getByTestId('enrol-saved')).toBeVisible({ timeout: 30_000 });
 }
 
 test('face with liveness at an offline gate: admitted, refused with reasons, a photo fails', async () => {
