@@ -19,7 +19,16 @@ const SHOTS = process.env.SITEPASS_SCREENSHOTS ? 'docs/screenshots' : 'test-resu
 mkdirSync(SHOTS, { recursive: true });
 
 const DAY = 86_400_000;
-const day = (offset: number) => localDate(new Date(Date.now() + offset * DAY), 'Asia/Shanghai');
+const NOW = Date.now();
+const SINCE_MIDNIGHT =
+	NOW - Date.parse(`${localDate(new Date(NOW), 'Asia/Shanghai')}T00:00:00+08:00`);
+/**
+ * `minutes` before now for "today's" seeded events — squeezed after the site's midnight when the
+ * test runs early in the day (a CI run at 00:03 in Shanghai saw today's entries land yesterday).
+ */
+const ago = (minutes: number) =>
+	NOW - Math.round(Math.min(minutes * 60_000, (SINCE_MIDNIGHT * minutes) / 40));
+const day = (offset: number) => localDate(new Date(NOW + offset * DAY), 'Asia/Shanghai');
 
 // [id, contractor, name, trade, certificate expires in (days)]
 const PEOPLE = [
@@ -35,7 +44,7 @@ const PEOPLE = [
 ] as const;
 
 function seed(relay: RunningServer) {
-	const now = Date.now();
+	const now = NOW;
 	const at = new Date(now).toISOString();
 	relay.relay.write('org', (doc) => {
 		const sites = doc.getMap('sites');
@@ -143,17 +152,17 @@ function seed(relay: RunningServer) {
 		['w-li', 'C1'],
 		['w-liu', 'C2']
 	] as const)
-		put('S1', now - 20 * 60_000, 'attendance', pass(w, c, 'in', now - 20 * 60_000));
-	put('S1', now - 30 * 60_000, 'attendance', pass('w-chen', 'C2', 'in', now - 30 * 60_000));
-	put('S1', now - 25 * 60_000, 'attendance', pass('w-chen', 'C2', 'out', now - 25 * 60_000));
-	put('S2', now - 10 * 60_000, 'attendance', pass('w-zhou', 'C3', 'in', now - 10 * 60_000));
+		put('S1', ago(20), 'attendance', pass(w, c, 'in', ago(20)));
+	put('S1', ago(30), 'attendance', pass('w-chen', 'C2', 'in', ago(30)));
+	put('S1', ago(25), 'attendance', pass('w-chen', 'C2', 'out', ago(25)));
+	put('S2', ago(10), 'attendance', pass('w-zhou', 'C3', 'in', ago(10)));
 	// Alerts today at S1: two hard-hat alerts, one danger-zone intrusion.
 	for (const [kind, k] of [
 		['ppe', 1],
 		['ppe', 2],
 		['zone', 3]
 	] as const) {
-		const t = now - k * 60_000;
+		const t = ago(k);
 		const id = newUlid(t);
 		put('S1', t, 'alerts', {
 			schema: 1,
@@ -231,7 +240,7 @@ test('site dashboard: numbers from the seed, live update, offline reload; HQ sum
 	await expect(page.getByTestId('cert-row')).toContainText('张伟');
 
 	// Live: 赵敏 enters at the gate (written at the relay) — 在场人数 goes to 5 without a reload.
-	const t = Date.now();
+	const t = NOW;
 	relay.relay.write(eventsDocFor('S1', new Date(t)), (doc) => {
 		const id = newUlid(t);
 		doc.getMap('attendance').set(id, {
@@ -280,8 +289,8 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 	seed(relay);
 	// A hot-work permit of 张伟 (C1), approved by the safety officer (a one-step chain) and closed
 	// two hours ago: 作业已关闭，请评价.
-	const closed = new Date(Date.now() - 2 * 3600_000).toISOString();
-	const submitted = new Date(Date.now() - 7 * 3600_000).toISOString();
+	const closed = new Date(NOW - 2 * 3600_000).toISOString();
+	const submitted = new Date(NOW - 7 * 3600_000).toISOString();
 	const signer = softwareSigner(newSecretKey());
 	relay.relay.write('org', (doc) =>
 		doc.getMap('keys').set(signer.keyId, {
@@ -308,7 +317,7 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 		conditions: [],
 		signer: 'uLead',
 		prev: null,
-		at: new Date(Date.now() - 6.5 * 3600_000).toISOString()
+		at: new Date(NOW - 6.5 * 3600_000).toISOString()
 	});
 	relay.relay.write(controlDoc('S1'), (doc) => {
 		doc.getMap('decisions').set(approval.hash, approval.record);
@@ -336,8 +345,8 @@ test('scorecard: a supervisor rates a closed job, the score changes, numbers ope
 			grade: 'second',
 			zone: 'z1',
 			work: '钢梁焊接',
-			validFrom: new Date(Date.now() - 6 * 3600_000).toISOString(),
-			validUntil: new Date(Date.now() + 2 * 3600_000).toISOString(),
+			validFrom: new Date(NOW - 6 * 3600_000).toISOString(),
+			validUntil: new Date(NOW + 2 * 3600_000).toISOString(),
 			people: [{ workerId: 'w-zhang', contractorId: 'C1', name: '张伟', role: 'worker' }],
 			hazards: [],
 			measures: [],
